@@ -1,0 +1,26 @@
+// What a freshly forked child does before any library or user code runs.
+//
+// Async-signal safety: everything here is async-signal-safe, because the
+// child of a multi-threaded parent may only make such calls until it has
+// re-established its own state.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+namespace multiproc::detail {
+
+struct child_setup {
+  pid_t parent_pid = 0;
+  bool kill_on_parent_death = false;
+  /// When set, the signal mask to install (the caller's, when the fork ran
+  /// on another thread whose mask differs).
+  const sigset_t* signal_mask = nullptr;
+};
+
+/// Arms PR_SET_PDEATHSIG when asked (dying at once if the parent already
+/// died), installs the signal mask, and points stdin at /dev/null as Python
+/// does, discarding input the parent had buffered.
+void prepare_child(const child_setup& setup) noexcept;
+
+}  // namespace multiproc::detail

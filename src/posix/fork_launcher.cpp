@@ -1,0 +1,140 @@
+// The fork start method: fork(), then pidfd_open() on the child.
+//
+// Why not clone3(CLONE_PIDFD), which returns the pidfd atomically? Raw clone
+// skips glibc's fork bookkeeping: the cached thread id in the thread
+// descriptor, the reset of malloc's arena locks, pthread_atfork handlers.
+// Arbitrary C++ in the child then deadlocks or misbehaves. fork() keeps glibc
+// whole; the window it leaves (the pid could be reaped by a foreign
+// waitpid(-1) and reused before pidfd_open) is closed by proving the pidfd
+// with waitid(P_PIDFD, WNOWAIT) in pidfd::open_child.
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+
+#include "launcher.hpp"
+#include "posix/child_setup.hpp"
+#include "posix/pidfd.hpp"
+#include "posix/sys.hpp"
+
+namespace multiproc::detail {
+namespace {
+
+int fork_child(const launch_request& request, const sigset_t* child_mask,
+               launched_child& out) noexcept {
+  const pid_t parent = ::getpid();
+  const pid_t pid = sys::fork();
+  if (pid < 0) return errno;
+  if (pid == 0) {
+    prepare_child({parent, request.kill_on_parent_death, child_mask});
+    request.child_main(request.context);
+    ::_exit(1);  // child_main never returns; this is belt and braces.
+  }
+  int err = pidfd::open_child(pid, out.pidfd);
+  if (err == 0 || err == ESRCH || err == ECHILD) {
+    // ESRCH/ECHILD: a foreign reaper already took the child. It did start;
+    // the caller records it as ended with its status unknown.
+    out.pid = pid;
+    return 0;
+  }
+  // We made a child we cannot hold (out of fds, say). It is still our
+  // unreaped child, so its pid cannot have been reused: kill and reap it by
+  // pid, and report the error with nothing left behind.
+  ::kill(pid, SIGKILL);
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return err;
+}
+
+// PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not
+// when its process does (prctl(2); kernel/exit.c forget_original_parent). A
+// child started with kill_on_parent_death from a short-lived thread would be
+// killed when that thread ends. So such children are forked by an anchor
+// thread that lives as long as the process.
+class anchor_thread {
+ public:
+  anchor_thread() : owner_(::getpid()) {
+    std::thread([this] { serve(); }).detach();
+  }
+
+  int launch(const launch_request& request, launched_child& out) noexcept {
+    sigset_t caller_mask;
+    ::pthread_sigmask(SIG_SETMASK, nullptr, &caller_mask);
+    job work{&request, &caller_mask, &out, 0, false};
+    std::unique_lock lock(mutex_);
+    queue_ready_.wait(lock, [this] { return pending_ == nullptr; });
+    pending_ = &work;
+    wake_.notify_all();
+    done_.wait(lock, [&work] { return work.finished; });
+    return work.result;
+  }
+
+  /// The anchor of this process. After a fork, the child's copy of the
+  /// anchor has no thread behind it, so each process makes its own.
+  static anchor_thread& instance() {
+    static std::mutex creation;
+    static anchor_thread* current = nullptr;
+    std::lock_guard lock(creation);
+    if (current == nullptr || current->owner_ != ::getpid()) {
+      current = new anchor_thread();  // Never destroyed: outlives exit.
+    }
+    return *current;
+  }
+
+ private:
+  struct job {
+    const launch_request* request;
+    const sigset_t* mask;
+    launched_child* out;
+    int result;
+    bool finished;
+  };
+
+  void serve() {
+    // Process-directed signals must not be delivered to this thread.
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return pending_ != nullptr; });
+      job* work = pending_;
+      work->result = fork_child(*work->request, work->mask, *work->out);
+      work->finished = true;
+      pending_ = nullptr;
+      done_.notify_all();
+      queue_ready_.notify_all();
+    }
+  }
+
+  const pid_t owner_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_, queue_ready_;
+  job* pending_ = nullptr;
+};
+
+class fork_launcher final : public launcher {
+ public:
+  int launch(const launch_request& request,
+             launched_child& out) noexcept override {
+    const bool on_main_thread = ::gettid() == ::getpid();
+    if (request.kill_on_parent_death && !on_main_thread) {
+      return anchor_thread::instance().launch(request, out);
+    }
+    return fork_child(request, nullptr, out);
+  }
+};
+
+}  // namespace
+
+launcher& default_launcher() {
+  static fork_launcher instance;
+  return instance;
+}
+
+}  // namespace multiproc::detail

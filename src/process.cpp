@@ -1,0 +1,270 @@
+// process: the state machine and Python's precondition checks. The work of
+// making, waiting for and signalling a child is in src/posix/.
+#include "multiproc/process.hpp"
+
+#include <cxxabi.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <system_error>
+#include <typeinfo>
+
+#include "child_main.hpp"
+#include "launcher.hpp"
+#include "posix/pidfd.hpp"
+#include "process_state.hpp"
+#include "registry.hpp"
+#include "std_streams.hpp"
+
+namespace multiproc {
+namespace {
+
+using detail::process_kind;
+using detail::process_state;
+using detail::registry;
+
+std::shared_ptr<process_state> make_state(process_options options) {
+  registry& reg = registry::get();
+  auto state = std::make_shared<process_state>(process_kind::child, ::getpid(),
+                                               reg.next_identity());
+  state->name = std::move(options.name);
+  // Python copies the creator's config, daemon flag included.
+  state->daemon = options.daemon.value_or(reg.current()->daemon);
+  state->kill_on_parent_death = options.kill_on_parent_death;
+  return state;
+}
+
+// Python names a process after its class: Process-1, or MyWorker-1 for a
+// subclass. The class is only known once the object is fully built, so the
+// name is made on first use.
+std::string class_name_of(const process& self) {
+  const std::type_info& type = typeid(self);
+  if (type == typeid(process)) return "Process";
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> demangled(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), &std::free);
+  std::string full = status == 0 ? demangled.get() : type.name();
+  full = full.substr(0, full.find('<'));  // drop template arguments
+  auto colon = full.rfind("::");
+  return colon == std::string::npos ? full : full.substr(colon + 2);
+}
+
+void ensure_name_locked(const process& self, process_state& state) {
+  if (!state.name.empty()) return;
+  std::string name = class_name_of(self) + "-";
+  for (std::size_t i = 0; i < state.identity.size(); ++i) {
+    if (i != 0) name += ':';
+    name += std::to_string(state.identity[i]);
+  }
+  state.name = std::move(name);
+}
+
+}  // namespace
+
+process::process() : process(process_options{}) {}
+
+process::process(process_options options)
+    : state_(make_state(std::move(options))) {}
+
+process::process(bound_target_t, process_options options,
+                 detail::unique_callable target)
+    : state_(make_state(std::move(options))) {
+  state_->target = std::move(target);
+}
+
+process::process(std::shared_ptr<process_state> state) noexcept
+    : state_(std::move(state)) {}
+
+process::~process() = default;
+
+void process::run() {
+  if (state_->target) state_->target();
+}
+
+void process::start() {
+  process_state& s = *state_;
+  registry& reg = registry::get();
+  {
+    std::lock_guard lock(s.mutex);
+    s.throw_if_closed_locked();
+    if (s.started || s.starting || s.kind != process_kind::child) {
+      throw usage_error("cannot start a process twice");
+    }
+    if (s.creator_pid != ::getpid()) {
+      throw usage_error(
+          "can only start a process object created by current process");
+    }
+    if (reg.current()->daemon) {
+      throw usage_error("daemonic processes are not allowed to have children");
+    }
+    ensure_name_locked(*this, s);
+    s.starting = true;
+  }
+  // From here until fork returns no lock of ours is held, so the child
+  // inherits them all unlocked (it resets its own state's lock regardless).
+  detail::child_context context{this, reg.current()->name, ::getpid()};
+  detail::launch_request request{&detail::child_main, &context,
+                                 s.kill_on_parent_death};
+  detail::flush_standard_streams();
+  detail::launched_child child;
+  int err = detail::default_launcher().launch(request, child);
+
+  detail::unique_callable dropped_target;
+  {
+    std::lock_guard lock(s.mutex);
+    s.starting = false;
+    if (err != 0) {
+      throw std::system_error(err, std::generic_category(), "fork");
+    }
+    s.started = true;
+    s.pid = child.pid;
+    s.pidfd = std::move(child.pidfd);
+    if (!s.pidfd) {
+      s.ended = true;  // reaped by someone else before we could look
+      s.exitcode = detail::kExitcodeUnknown;
+    }
+    // The parent drops its reference to the target (CPython bpo-30775);
+    // the child has its own copy.
+    dropped_target = std::move(s.target);
+  }
+  if (!s.ended) reg.add_child(state_);
+}
+
+void process::join() { join_steady(std::nullopt); }
+
+bool process::join_steady(std::optional<detail::steady_deadline> deadline) {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->throw_if_closed_locked();
+    if (state_->kind != process_kind::parent_view) {
+      if (state_->creator_pid != ::getpid()) {
+        throw usage_error("can only join a child process");
+      }
+      if (!state_->started)
+        throw usage_error("can only join a started process");
+    }
+  }
+  return state_->wait_until(deadline);
+}
+
+bool process::is_alive() const {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (registry::get().is_current(state_.get())) return true;
+  switch (state_->kind) {
+    case process_kind::main:
+      throw usage_error("can only test a child process");
+    case process_kind::parent_view:
+      return state_->pidfd && !state_->refresh_locked();
+    case process_kind::child:
+      if (state_->creator_pid != ::getpid()) {
+        throw usage_error("can only test a child process");
+      }
+      return state_->started && !state_->refresh_locked();
+  }
+  return false;
+}
+
+std::optional<int> process::exitcode() const {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (!state_->started || !state_->reapable_here()) return std::nullopt;
+  state_->refresh_locked();
+  return state_->exitcode;
+}
+
+std::optional<pid_t> process::pid() const {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (registry::get().is_current(state_.get())) return ::getpid();
+  if (state_->kind == process_kind::parent_view || state_->started) {
+    return state_->pid;
+  }
+  return std::nullopt;
+}
+
+std::string process::name() const {
+  std::lock_guard lock(state_->mutex);
+  ensure_name_locked(*this, *state_);
+  return state_->name;
+}
+
+void process::set_name(std::string name) {
+  std::lock_guard lock(state_->mutex);
+  state_->name = std::move(name);
+  // An empty name is generated again on next use, as Python's `name or ...`.
+}
+
+bool process::daemon() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->daemon;
+}
+
+void process::set_daemon(bool daemon) {
+  std::lock_guard lock(state_->mutex);
+  if (state_->started || state_->starting) {
+    throw usage_error("process has already started");
+  }
+  state_->daemon = daemon;
+}
+
+int process::sentinel() const {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (!state_->pidfd) throw usage_error("process not started");
+  return state_->pidfd.get();
+}
+
+void process::terminate() { send_signal(SIGTERM); }
+void process::kill() { send_signal(SIGKILL); }
+void process::interrupt() { send_signal(SIGINT); }
+
+void process::send_signal(int signo) {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (!state_->started && state_->kind == process_kind::child) {
+    throw usage_error("process not started");
+  }
+  if (state_->ended || !state_->pidfd) return;
+  // Signalling through the pidfd cannot reach a reused pid, and a process
+  // that ended but is not yet reaped simply ignores it.
+  if (int err = detail::pidfd::send_signal(state_->pidfd.get(), signo)) {
+    throw std::system_error(err, std::generic_category(), "pidfd_send_signal");
+  }
+}
+
+void process::close() {
+  std::lock_guard lock(state_->mutex);
+  if (state_->kind == process_kind::main || state_->closed) return;
+  if (state_->started && !state_->refresh_locked()) {
+    throw usage_error(
+        "Cannot close a process while it is still running. You should first "
+        "call join() or terminate().");
+  }
+  state_->pidfd.reset();
+  state_->target.reset();
+  state_->closed = true;
+}
+
+process current_process() { return process(registry::get().current()); }
+
+std::optional<process> parent_process() {
+  const auto& parent = registry::get().parent();
+  if (!parent) return std::nullopt;
+  return process(parent);
+}
+
+std::vector<process> active_children() {
+  std::vector<process> alive;
+  for (auto& child : registry::get().children()) {
+    std::lock_guard lock(child->mutex);
+    if (!child->refresh_locked()) alive.emplace_back(child);
+  }
+  return alive;
+}
+
+}  // namespace multiproc

@@ -1,0 +1,106 @@
+#include "registry.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "posix/pidfd.hpp"
+#include "process_state.hpp"
+
+namespace multiproc::detail {
+namespace {
+
+std::atomic<registry*> g_registry{nullptr};
+
+void finish_children_at_exit() { registry::get().finish_children(); }
+
+std::shared_ptr<process_state> make_main_process() {
+  auto main = std::make_shared<process_state>(process_kind::main, 0,
+                                              std::vector<unsigned>{});
+  main->name = "MainProcess";
+  return main;
+}
+
+}  // namespace
+
+registry::registry(std::shared_ptr<process_state> current,
+                   std::shared_ptr<process_state> parent)
+    : current_(std::move(current)), parent_(std::move(parent)) {}
+
+registry& registry::get() {
+  if (registry* r = g_registry.load(std::memory_order_acquire)) return *r;
+  // First use in the main process. A child never gets here: its registry is
+  // installed by reset_in_child() before any other code runs.
+  static registry* main = [] {
+    // Never destroyed, so it is still there when the exit handler runs,
+    // whatever order static destructors take.
+    auto* r = new registry(make_main_process(), nullptr);
+    g_registry.store(r, std::memory_order_release);
+    // Registered once; children inherit it through fork and run it against
+    // their own (reset) registry if user code in them calls std::exit.
+    std::atexit(finish_children_at_exit);
+    return r;
+  }();
+  return *main;
+}
+
+void registry::reset_in_child(std::shared_ptr<process_state> self,
+                              std::shared_ptr<process_state> parent) {
+  // The inherited registry is leaked on purpose: its mutex may be held by a
+  // thread that does not exist here, and destroying it would run the
+  // destructors of the parent's process objects in the child.
+  g_registry.store(new registry(std::move(self), std::move(parent)),
+                   std::memory_order_release);
+}
+
+std::vector<unsigned> registry::next_identity() {
+  std::vector<unsigned> id = current_->identity;
+  std::lock_guard lock(mutex_);
+  id.push_back(++counter_);
+  return id;
+}
+
+void registry::add_child(std::shared_ptr<process_state> child) {
+  std::lock_guard lock(mutex_);
+  const process_state* key = child.get();
+  children_.emplace(key, std::move(child));
+}
+
+void registry::forget_child(const process_state* child) {
+  std::shared_ptr<process_state> last_reference;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = children_.find(child);
+    if (it == children_.end()) return;
+    // Destroy outside the lock: the state's destructor closes its pidfd.
+    last_reference = std::move(it->second);
+    children_.erase(it);
+  }
+}
+
+std::vector<std::shared_ptr<process_state>> registry::children() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<process_state>> result;
+  result.reserve(children_.size());
+  for (const auto& entry : children_) result.push_back(entry.second);
+  return result;
+}
+
+void registry::finish_children() noexcept {
+  try {
+    auto children_now = children();
+    for (const auto& child : children_now) {
+      std::lock_guard lock(child->mutex);
+      if (child->daemon && !child->refresh_locked()) {
+        pidfd::send_signal(child->pidfd.get(), SIGTERM);
+      }
+    }
+    for (const auto& child : children_now) child->wait_until(std::nullopt);
+  } catch (...) {
+    // At exit there is nobody left to report to; the children we could not
+    // join are orphaned, as when the parent is killed.
+  }
+}
+
+}  // namespace multiproc::detail

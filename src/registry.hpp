@@ -1,0 +1,62 @@
+// The per-process book of processes: who we are, who made us, the children
+// we have started and not yet reaped, and the counter that names them.
+//
+// There is one registry per process. A child starts with a fresh one
+// (counter at 1, no children, itself as the current process) made by
+// reset_in_child(); the parent's copy, inherited through fork, is abandoned
+// untouched because another thread may have held its lock at fork time.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace multiproc::detail {
+
+struct process_state;
+
+class registry {
+ public:
+  /// This process's registry; made on first use in the main process.
+  static registry& get();
+
+  /// Replaces this process's registry right after fork, in the child.
+  static void reset_in_child(std::shared_ptr<process_state> self,
+                             std::shared_ptr<process_state> parent);
+
+  /// Consumes the next counter value and returns the identity for a new
+  /// process object: ours plus the counter (Python's _identity).
+  std::vector<unsigned> next_identity();
+
+  const std::shared_ptr<process_state>& current() const { return current_; }
+  const std::shared_ptr<process_state>& parent() const { return parent_; }
+  bool is_current(const process_state* state) const {
+    return state == current_.get();
+  }
+
+  /// Tracks a started child until it is reaped: the registry's reference
+  /// keeps a child whose handles are all gone joinable at exit.
+  void add_child(std::shared_ptr<process_state> child);
+  void forget_child(const process_state* child);
+  std::vector<std::shared_ptr<process_state>> children();
+
+  /// The exit steps of CPython's util._exit_function: send SIGTERM to the
+  /// daemon children, then join every child. Run at normal program exit
+  /// and at the end of every child.
+  void finish_children() noexcept;
+
+ private:
+  registry(std::shared_ptr<process_state> current,
+           std::shared_ptr<process_state> parent);
+
+  std::mutex mutex_;
+  unsigned counter_ = 0;
+  std::shared_ptr<process_state> current_;
+  std::shared_ptr<process_state> parent_;
+  std::unordered_map<const process_state*, std::shared_ptr<process_state>>
+      children_;
+};
+
+}  // namespace multiproc::detail
