@@ -1,0 +1,1 @@
+multiproc_add_test(process_smoke_test SOURCES process_smoke_test.cpp)
