@@ -1,0 +1,586 @@
+// The pool's dispatcher: one thread that owns every worker's socket and
+// pidfd, moves queued tasks to workers, reads results, enforces timeouts and
+// replaces dead workers. See include/multiproc/detail/pool_engine.hpp for
+// the design and src/pool/wire.hpp for the protocol.
+#include "multiproc/detail/pool_engine.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <deque>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "multiproc/errors.hpp"
+#include "multiproc/process.hpp"
+#include "pool/wire.hpp"
+#include "pool/worker_main.hpp"
+#include "posix/pidfd.hpp"
+#include "posix/unique_fd.hpp"
+
+namespace multiproc::detail {
+
+bool task_record::wait_until(
+    std::optional<std::chrono::steady_clock::time_point> deadline) const {
+  std::unique_lock lock(mutex);
+  auto is_set = [this] { return outcome != task_outcome::pending; };
+  if (!deadline) {
+    done.wait(lock, is_set);
+    return true;
+  }
+  return done.wait_until(lock, *deadline, is_set);
+}
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
+
+struct worker {
+  process proc;
+  pid_t pid = 0;
+  int pidfd = -1;  // owned by proc
+  unique_fd channel;
+  wire::slot_page* page = nullptr;
+  std::vector<std::byte> out;  // frames not yet written
+  std::size_t out_done = 0;
+  std::vector<std::byte> in;   // bytes of frames not yet complete
+  std::array<std::shared_ptr<task_record>, kSlots> tasks{};
+  std::array<clock::time_point, kSlots> sent_at{};
+  unsigned in_flight = 0;
+  unsigned sent_total = 0;
+  unsigned timed_in_flight = 0;
+  bool stop_sent = false;
+  bool killed = false;  // we killed it; `kill_outcome` for its running task
+  task_outcome kill_outcome = task_outcome::died;
+
+  ~worker() {
+    if (page != nullptr) ::munmap(page, sizeof(wire::slot_page));
+  }
+  bool accepts_work() const { return !killed && !stop_sent; }
+};
+
+struct completion {
+  std::shared_ptr<task_record> task;
+  task_outcome outcome;
+  std::vector<std::byte> payload;
+  int exitcode = 0;
+  std::string message;
+};
+
+void apply(completion& c) {
+  {
+    std::lock_guard lock(c.task->mutex);
+    // A result can race a cancel or a kill; the first outcome stands.
+    if (c.task->outcome != task_outcome::pending) return;
+    c.task->outcome = c.outcome;
+    c.task->payload = std::move(c.payload);
+    c.task->exitcode = c.exitcode;
+    c.task->message = std::move(c.message);
+  }
+  c.task->done.notify_all();
+  if (c.task->on_done) c.task->on_done();
+}
+
+void signal_group(const worker& w, int signo) {
+  // The worker leads its own process group; it is not reaped before we
+  // handle its death, so the group id cannot have been reused yet.
+  ::kill(-w.pid, signo);
+  pidfd::send_signal(w.pidfd, signo);
+}
+
+}  // namespace
+
+struct pool_engine::impl {
+  enum class phase { running, closed, terminating };
+
+  explicit impl(pool_config c) : config(std::move(c)) {}
+
+  pool_config config;
+  std::mutex mutex;
+  phase state = phase::running;
+  bool broken = false;
+  std::string broken_message;
+  bool dispatcher_sleeping = false;
+  bool joined = false;
+  std::deque<std::shared_ptr<task_record>> queue;
+  std::vector<std::unique_ptr<worker>> workers;
+  std::optional<clock::time_point> kill_at;  // terminate(): SIGKILL time
+  std::vector<completion> completions;
+  unsigned workers_started = 0;
+  unique_fd wake;
+  std::thread dispatcher;
+  std::mutex join_mutex;
+
+  // --- workers -------------------------------------------------------
+
+  void spawn_worker_locked() {
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      throw std::system_error(errno, std::generic_category(), "socketpair");
+    }
+    unique_fd parent_end(pair[0]);
+    unique_fd worker_end(pair[1]);
+    void* page = ::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) {
+      throw std::system_error(errno, std::generic_category(), "mmap");
+    }
+    auto w = std::make_unique<worker>();
+    w->page = static_cast<wire::slot_page*>(page);
+
+    worker_boot boot{worker_end.get(), w->page, {}, &config.initializer,
+                     config.max_tasks_per_child};
+    boot.foreign_fds.push_back(parent_end.get());
+    boot.foreign_fds.push_back(wake.get());
+    for (const auto& other : workers) {
+      boot.foreign_fds.push_back(other->channel.get());
+      boot.foreign_fds.push_back(other->pidfd);
+    }
+    process_options options;
+    options.name = "PoolWorker-" + std::to_string(++workers_started);
+    options.daemon = true;  // terminated, not awaited, at program exit
+    options.kill_on_parent_death = true;
+    w->proc = process(std::move(options), [boot] {
+      int code = worker_main(boot);
+      if (code != 0) multiproc::exit(code);
+    });
+    w->proc.start();
+    w->pid = *w->proc.pid();
+    w->pidfd = w->proc.sentinel();
+    ::setpgid(w->pid, w->pid);  // see worker_main: both sides set it
+    ::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
+    w->channel = std::move(parent_end);
+    workers.push_back(std::move(w));
+  }
+
+  // --- queue → workers ------------------------------------------------
+
+  worker* pick_worker_locked(const task_record& task) {
+    // Deep pipelines make tiny tasks fast; shallow ones keep long tasks
+    // from waiting behind each other while a worker idles. So the depth
+    // follows the backlog: about an equal share of the queue per worker.
+    std::size_t live = std::max<std::size_t>(workers.size(), 1);
+    unsigned depth = static_cast<unsigned>(std::clamp<std::size_t>(
+        (queue.size() + live - 1) / live, 1, kSlots));
+    worker* best = nullptr;
+    for (const auto& w : workers) {
+      if (!w->accepts_work() || w->timed_in_flight != 0) continue;
+      if (w->in_flight >= depth) continue;
+      if (config.max_tasks_per_child != 0 &&
+          w->sent_total >= config.max_tasks_per_child) {
+        continue;
+      }
+      // A task with a timeout runs alone on an idle worker, so its clock
+      // starts when it does and a kill takes nothing else with it.
+      if (task.timeout && w->in_flight != 0) continue;
+      if (best == nullptr || w->in_flight < best->in_flight) best = w.get();
+    }
+    return best;
+  }
+
+  void dispatch_locked() {
+    if (broken || state == phase::terminating) return;
+    while (!queue.empty()) {
+      worker* w = pick_worker_locked(*queue.front());
+      if (w == nullptr) return;
+      std::shared_ptr<task_record> task = std::move(queue.front());
+      queue.pop_front();
+      std::uint32_t slot = 0;
+      while (w->tasks[slot]) ++slot;  // in_flight < kSlots: one is free
+      w->page->slots[slot].started_ns.store(0, std::memory_order_relaxed);
+      w->page->slots[slot].state.store(wire::slot_queued, std::memory_order_release);
+      wire::append_frame(w->out, wire::frame_kind::task, slot,
+                         reinterpret_cast<std::uint64_t>(task->entry),
+                         task->input.data(), task->input.size());
+      w->sent_at[slot] = clock::now();
+      if (task->timeout) ++w->timed_in_flight;
+      w->tasks[slot] = std::move(task);
+      ++w->in_flight;
+      ++w->sent_total;
+    }
+  }
+
+  void write_locked(worker& w) {
+    while (w.out_done < w.out.size()) {
+      ssize_t n = ::send(w.channel.get(), w.out.data() + w.out_done,
+                         w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and
+        // the like: it died; its pidfd tells us, and we handle it there.
+        return;
+      }
+      w.out_done += static_cast<std::size_t>(n);
+    }
+    w.out.clear();
+    w.out_done = 0;
+  }
+
+  // --- results ---------------------------------------------------------
+
+  void free_slot_locked(worker& w, std::uint32_t slot) {
+    if (w.tasks[slot] && w.tasks[slot]->timeout) --w.timed_in_flight;
+    w.tasks[slot].reset();
+    w.page->slots[slot].state.store(wire::slot_free, std::memory_order_relaxed);
+    --w.in_flight;
+  }
+
+  void read_locked(worker& w) {
+    constexpr std::size_t kChunk = 256 * 1024;
+    for (;;) {
+      std::size_t at = w.in.size();
+      w.in.resize(at + kChunk);
+      ssize_t n = ::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
+      w.in.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+    }
+    std::size_t offset = 0;
+    wire::frame_header header{};
+    while (wire::whole_frame_at(w.in, offset, header)) {
+      const std::byte* payload = w.in.data() + offset + sizeof header;
+      offset += sizeof header + header.size;
+      handle_frame_locked(w, header, payload);
+    }
+    w.in.erase(w.in.begin(), w.in.begin() + static_cast<std::ptrdiff_t>(offset));
+  }
+
+  void handle_frame_locked(worker& w, const wire::frame_header& header,
+                           const std::byte* payload) {
+    if (header.kind == wire::frame_kind::init_failed) {
+      break_pool_locked(std::string(reinterpret_cast<const char*>(payload), header.size));
+      return;
+    }
+    if (header.slot >= kSlots || !w.tasks[header.slot]) return;
+    std::shared_ptr<task_record> task = w.tasks[header.slot];
+    free_slot_locked(w, header.slot);
+    if (header.kind == wire::frame_kind::skipped) return;  // already cancelled
+    completions.push_back(
+        {std::move(task),
+         header.kind == wire::frame_kind::value ? task_outcome::value
+                                                : task_outcome::exception,
+         std::vector<std::byte>(payload, payload + header.size), 0, {}});
+  }
+
+  // --- deaths, timeouts, breakage ------------------------------------------
+
+  void handle_death_locked(std::size_t index) {
+    worker& w = *workers[index];
+    read_locked(w);  // every result it wrote before dying is valid
+    w.proc.join();   // the pidfd is readable: this reaps at once
+    int code = w.proc.exitcode().value_or(0);
+    std::vector<std::pair<clock::time_point, std::shared_ptr<task_record>>>
+        unstarted;
+    for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
+      if (!w.tasks[slot]) continue;
+      std::shared_ptr<task_record> task = w.tasks[slot];
+      auto slot_state = w.page->slots[slot].state.load(std::memory_order_acquire);
+      clock::time_point sent = w.sent_at[slot];
+      free_slot_locked(w, slot);
+      if (slot_state == wire::slot_queued && !broken && state_accepts_requeue()) {
+        unstarted.emplace_back(sent, std::move(task));
+      } else if (slot_state == wire::slot_running ||
+                 slot_state == wire::slot_queued) {
+        task_outcome outcome = w.killed ? w.kill_outcome : task_outcome::died;
+        if (broken) outcome = task_outcome::broken;
+        completions.push_back({std::move(task), outcome, {}, code,
+                               broken ? broken_message : std::string()});
+      }
+    }
+    // Unstarted tasks go back to the front, in the order they were sent.
+    std::sort(unstarted.begin(), unstarted.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = unstarted.rbegin(); it != unstarted.rend(); ++it) {
+      queue.push_front(std::move(it->second));
+    }
+    w.proc.close();
+    workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(index));
+    replace_workers_locked();
+  }
+
+  bool state_accepts_requeue() const { return state != phase::terminating; }
+
+  void replace_workers_locked() {
+    if (broken || state == phase::terminating) return;
+    if (state == phase::closed && queue.empty()) return;
+    while (workers.size() < config.processes) {
+      try {
+        spawn_worker_locked();
+      } catch (const std::exception& e) {
+        if (workers.empty()) {
+          // Nobody is left to run the queue: fail it rather than hang.
+          fail_queue_locked(task_outcome::died,
+                            std::string("cannot start a pool worker: ") + e.what());
+        }
+        return;
+      }
+    }
+  }
+
+  void fail_queue_locked(task_outcome outcome, const std::string& message) {
+    for (auto& task : queue) {
+      completions.push_back({std::move(task), outcome, {}, 0, message});
+    }
+    queue.clear();
+  }
+
+  void break_pool_locked(std::string message) {
+    if (broken) return;
+    broken = true;
+    broken_message = "pool initializer failed: " + std::move(message);
+    fail_queue_locked(task_outcome::broken, broken_message);
+    for (auto& w : workers) {
+      if (!w->killed) {
+        w->killed = true;
+        w->kill_outcome = task_outcome::broken;
+        signal_group(*w, SIGKILL);
+      }
+    }
+  }
+
+  void kill_worker_locked(worker& w, task_outcome outcome) {
+    if (w.killed) return;
+    w.killed = true;
+    w.kill_outcome = outcome;
+    signal_group(w, SIGKILL);
+  }
+
+  // Kills workers whose timed task ran out; returns the next deadline.
+  std::optional<clock::time_point> enforce_timeouts_locked(clock::time_point now) {
+    std::optional<clock::time_point> next = kill_at;
+    if (kill_at && now >= *kill_at) {
+      for (auto& w : workers) signal_group(*w, SIGKILL);
+      kill_at.reset();
+      next.reset();
+    }
+    for (auto& w : workers) {
+      if (w->timed_in_flight == 0 || w->killed) continue;
+      for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
+        if (!w->tasks[slot] || !w->tasks[slot]->timeout) continue;
+        const wire::slot& s = w->page->slots[slot];
+        clock::time_point start = w->sent_at[slot];
+        if (s.state.load(std::memory_order_acquire) == wire::slot_running) {
+          // CLOCK_MONOTONIC, which is what steady_clock reads on Linux.
+          start = clock::time_point(std::chrono::nanoseconds(
+              s.started_ns.load(std::memory_order_relaxed)));
+        }
+        auto deadline = start + std::chrono::duration_cast<clock::duration>(
+                                    *w->tasks[slot]->timeout);
+        if (now >= deadline) {
+          kill_worker_locked(*w, task_outcome::timed_out);
+        } else if (!next || deadline < *next) {
+          next = deadline;
+        }
+      }
+    }
+    return next;
+  }
+
+  bool finished_locked() {
+    if (state == phase::running) return false;
+    if (state == phase::closed && !queue.empty()) return false;
+    bool all_idle = std::all_of(workers.begin(), workers.end(),
+                                [](const auto& w) { return w->in_flight == 0; });
+    if (state == phase::closed && all_idle) {
+      for (auto& w : workers) {
+        if (!w->stop_sent && !w->killed) {
+          wire::append_frame(w->out, wire::frame_kind::stop, 0, 0, nullptr, 0);
+          w->stop_sent = true;
+          write_locked(*w);
+        }
+      }
+    }
+    return workers.empty();
+  }
+
+  // --- the loop --------------------------------------------------------
+
+  void run() {
+    // Signals meant for the program must go to the user's threads.
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
+
+    std::unique_lock lock(mutex);
+    std::vector<pollfd> fds;
+    for (;;) {
+      dispatch_locked();
+      for (auto& w : workers) write_locked(*w);
+      auto next_deadline = enforce_timeouts_locked(clock::now());
+      if (finished_locked()) break;
+
+      fds.clear();
+      fds.push_back({wake.get(), POLLIN, 0});
+      for (const auto& w : workers) {
+        short events = POLLIN;
+        if (w->out_done < w->out.size()) events |= POLLOUT;
+        fds.push_back({w->channel.get(), events, 0});
+        fds.push_back({w->pidfd, POLLIN, 0});
+      }
+      dispatcher_sleeping = true;
+      run_completions(lock);
+      lock.unlock();
+      int ready = 0;
+      pidfd::wait_readable(fds, next_deadline, ready);
+      lock.lock();
+      dispatcher_sleeping = false;
+
+      if (fds[0].revents != 0) {
+        std::uint64_t count;
+        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
+      }
+      // Workers are only added or removed on this thread, so the indices
+      // of `fds` still match `workers` here. Deaths last, and backwards, as
+      // they remove entries.
+      for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (fds[1 + 2 * i].revents & POLLIN) read_locked(*workers[i]);
+      }
+      for (std::size_t i = workers.size(); i-- > 0;) {
+        if (fds[2 + 2 * i].revents != 0) handle_death_locked(i);
+      }
+    }
+    run_completions(lock);
+  }
+
+  // Completions run with the engine unlocked: they wake waiters and run
+  // map/imap bookkeeping, which may call back into submit().
+  void run_completions(std::unique_lock<std::mutex>& lock) {
+    while (!completions.empty()) {
+      std::vector<completion> batch;
+      batch.swap(completions);
+      lock.unlock();
+      for (auto& c : batch) apply(c);
+      lock.lock();
+    }
+  }
+
+  void wake_locked() {
+    if (!dispatcher_sleeping) return;  // it will look again before sleeping
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
+  }
+};
+
+pool_engine::pool_engine(pool_config config)
+    : processes_(config.processes), impl_(std::make_unique<impl>(std::move(config))) {
+  if (processes_ < 1) throw usage_error("Number of processes must be at least 1");
+  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  impl_->wake.reset(fd);
+  {
+    std::lock_guard lock(impl_->mutex);
+    try {
+      while (impl_->workers.size() < processes_) impl_->spawn_worker_locked();
+    } catch (...) {
+      for (auto& w : impl_->workers) {
+        signal_group(*w, SIGKILL);
+        w->proc.join();
+        w->proc.close();
+      }
+      impl_->workers.clear();
+      throw;
+    }
+  }
+  impl_->dispatcher = std::thread([this] { impl_->run(); });
+}
+
+pool_engine::~pool_engine() {
+  if (impl_->dispatcher.joinable()) {
+    terminate();
+    impl_->dispatcher.join();
+  }
+}
+
+void pool_engine::submit(std::shared_ptr<task_record> task) {
+  submit(std::span<const std::shared_ptr<task_record>>(&task, 1));
+}
+
+void pool_engine::submit(std::span<const std::shared_ptr<task_record>> tasks) {
+  std::vector<completion> rejected;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->state != impl::phase::running) throw usage_error("Pool not running");
+    if (impl_->broken) {
+      for (const auto& t : tasks) {
+        rejected.push_back({t, task_outcome::broken, {}, 0, impl_->broken_message});
+      }
+    } else {
+      impl_->queue.insert(impl_->queue.end(), tasks.begin(), tasks.end());
+      impl_->wake_locked();
+    }
+  }
+  for (auto& c : rejected) apply(c);
+}
+
+bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
+  if (task->finished()) return false;
+  completion cancelled{task, task_outcome::cancelled, {}, 0, {}};
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto& queue = impl_->queue;
+    auto it = std::find(queue.begin(), queue.end(), task);
+    if (it != queue.end()) {
+      queue.erase(it);
+    } else {
+      for (auto& w : impl_->workers) {
+        for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
+          if (w->tasks[slot] != task) continue;
+          std::uint32_t expected = wire::slot_queued;
+          if (!w->page->slots[slot].state.compare_exchange_strong(
+                  expected, wire::slot_cancelled, std::memory_order_acq_rel)) {
+            // It has started: stop it the only way there is.
+            impl_->kill_worker_locked(*w, task_outcome::cancelled);
+            impl_->wake_locked();
+          }
+        }
+      }
+    }
+  }
+  apply(cancelled);
+  return true;
+}
+
+void pool_engine::close() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->state == impl::phase::running) impl_->state = impl::phase::closed;
+  impl_->wake_locked();
+}
+
+void pool_engine::terminate() {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->state == impl::phase::terminating) return;
+  impl_->state = impl::phase::terminating;
+  impl_->fail_queue_locked(task_outcome::cancelled, "pool terminated");
+  for (auto& w : impl_->workers) {
+    if (!w->killed) {
+      w->killed = true;
+      w->kill_outcome = task_outcome::cancelled;
+      signal_group(*w, SIGTERM);
+    }
+  }
+  impl_->kill_at = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                      impl_->config.kill_grace);
+  impl_->wake_locked();
+}
+
+void pool_engine::join() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->state == impl::phase::running) throw usage_error("Pool is still running");
+  }
+  // std::thread::join from two threads at once is undefined.
+  std::lock_guard lock(impl_->join_mutex);
+  if (impl_->dispatcher.joinable()) impl_->dispatcher.join();
+}
+
+}  // namespace multiproc::detail

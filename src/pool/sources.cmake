@@ -1,0 +1,3 @@
+target_sources(multiproc PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/pool_engine.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_main.cpp)

@@ -1,0 +1,128 @@
+#include "pool/worker_main.hpp"
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <exception>
+#include <span>
+#include <string>
+
+#include "multiproc/detail/pool_engine.hpp"
+
+namespace multiproc::detail {
+namespace {
+
+std::int64_t monotonic_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+bool write_all(int fd, const std::vector<std::byte>& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
+          std::span<const std::byte> payload, std::vector<std::byte>& scratch) {
+  scratch.clear();
+  wire::append_frame(scratch, kind, slot, 0, payload.data(), payload.size());
+  return write_all(fd, scratch);
+}
+
+// Reads more of the task pipe into `buffer`. False at end of file or error.
+bool read_more(int fd, std::vector<std::byte>& buffer) {
+  constexpr std::size_t kChunk = 64 * 1024;
+  std::size_t at = buffer.size();
+  buffer.resize(at + kChunk);
+  for (;;) {
+    ssize_t n = ::read(fd, buffer.data() + at, kChunk);
+    if (n > 0) {
+      buffer.resize(at + static_cast<std::size_t>(n));
+      return true;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    buffer.resize(at);
+    return false;
+  }
+}
+
+bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
+  if (boot.initializer == nullptr || !*boot.initializer) return true;
+  std::string error;
+  try {
+    (*boot.initializer)();
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "unknown exception";
+  }
+  auto bytes = std::as_bytes(std::span(error.data(), error.size()));
+  send(boot.channel, wire::frame_kind::init_failed, 0, bytes, scratch);
+  return false;
+}
+
+}  // namespace
+
+int worker_main(const worker_boot& boot) noexcept {
+  for (int fd : boot.foreign_fds) ::close(fd);
+  // Lead a process group, so that a timeout or terminate() also reaches
+  // whatever the task started (the parent does the same from its side, so
+  // neither order of the two calls leaves a window).
+  ::setpgid(0, 0);
+  std::vector<std::byte> scratch;
+  if (!run_initializer(boot, scratch)) return 1;
+
+  std::vector<std::byte> input;
+  std::vector<std::byte> output;
+  std::size_t offset = 0;
+  unsigned tasks_run = 0;
+  for (;;) {
+    wire::frame_header header{};
+    if (!wire::whole_frame_at(input, offset, header)) {
+      // Keep the unread tail only; it is at most one partial frame.
+      input.erase(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(offset));
+      offset = 0;
+      if (!read_more(boot.channel, input)) return 0;  // the parent is gone
+      continue;
+    }
+    const std::byte* payload = input.data() + offset + sizeof header;
+    offset += sizeof header + header.size;
+    if (header.kind == wire::frame_kind::stop) return 0;
+
+    wire::slot& slot = boot.slots->slots[header.slot];
+    slot.started_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    std::uint32_t expected = wire::slot_queued;
+    if (!slot.state.compare_exchange_strong(expected, wire::slot_running,
+                                            std::memory_order_acq_rel)) {
+      // Cancelled before it started: say so, so the slot can be reused.
+      if (!send(boot.channel, wire::frame_kind::skipped, header.slot, {},
+                scratch)) {
+        return 0;
+      }
+      continue;
+    }
+    auto entry = reinterpret_cast<task_entry>(header.entry);
+    output.clear();
+    bool ok = entry(std::span(payload, header.size), output);
+    if (!send(boot.channel,
+              ok ? wire::frame_kind::value : wire::frame_kind::exception,
+              header.slot, output, scratch)) {
+      return 0;
+    }
+    if (boot.max_tasks != 0 && ++tasks_run >= boot.max_tasks) return 0;
+  }
+}
+
+}  // namespace multiproc::detail

@@ -1,0 +1,26 @@
+// The loop a pool worker runs in its own process.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "pool/wire.hpp"
+
+namespace multiproc::detail {
+
+struct worker_boot {
+  /// The worker's end of its socket pair: tasks in, results out.
+  int channel;
+  wire::slot_page* slots;
+  /// Inherited fds that belong to the parent or to other workers; the
+  /// worker closes them so it holds nothing that is not its own.
+  std::vector<int> foreign_fds;
+  const std::function<void()>* initializer;
+  unsigned max_tasks;  // 0: no limit
+};
+
+/// Runs the initializer, then tasks until a stop frame, the end of the task
+/// pipe (the parent is gone) or max_tasks. Returns the exit code.
+int worker_main(const worker_boot& boot) noexcept;
+
+}  // namespace multiproc::detail
