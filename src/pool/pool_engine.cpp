@@ -53,7 +53,7 @@ struct worker {
   wire::slot_page* page = nullptr;
   std::vector<std::byte> out;  // frames not yet written
   std::size_t out_done = 0;
-  std::vector<std::byte> in;   // bytes of frames not yet complete
+  std::vector<std::byte> in;  // bytes of frames not yet complete
   std::array<std::shared_ptr<task_record>, kSlots> tasks{};
   std::array<clock::time_point, kSlots> sent_at{};
   unsigned in_flight = 0;
@@ -130,15 +130,19 @@ struct pool_engine::impl {
     }
     unique_fd parent_end(pair[0]);
     unique_fd worker_end(pair[1]);
-    void* page = ::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* page =
+        ::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) {
       throw std::system_error(errno, std::generic_category(), "mmap");
     }
     auto w = std::make_unique<worker>();
     w->page = static_cast<wire::slot_page*>(page);
 
-    worker_boot boot{worker_end.get(), w->page, {}, &config.initializer,
+    worker_boot boot{worker_end.get(),
+                     w->page,
+                     {},
+                     &config.initializer,
                      config.max_tasks_per_child};
     boot.foreign_fds.push_back(parent_end.get());
     boot.foreign_fds.push_back(wake.get());
@@ -170,8 +174,8 @@ struct pool_engine::impl {
     // from waiting behind each other while a worker idles. So the depth
     // follows the backlog: about an equal share of the queue per worker.
     std::size_t live = std::max<std::size_t>(workers.size(), 1);
-    unsigned depth = static_cast<unsigned>(std::clamp<std::size_t>(
-        (queue.size() + live - 1) / live, 1, kSlots));
+    unsigned depth = static_cast<unsigned>(
+        std::clamp<std::size_t>((queue.size() + live - 1) / live, 1, kSlots));
     worker* best = nullptr;
     for (const auto& w : workers) {
       if (!w->accepts_work() || w->timed_in_flight != 0) continue;
@@ -198,7 +202,8 @@ struct pool_engine::impl {
       std::uint32_t slot = 0;
       while (w->tasks[slot]) ++slot;  // in_flight < kSlots: one is free
       w->page->slots[slot].started_ns.store(0, std::memory_order_relaxed);
-      w->page->slots[slot].state.store(wire::slot_queued, std::memory_order_release);
+      w->page->slots[slot].state.store(wire::slot_queued,
+                                       std::memory_order_release);
       wire::append_frame(w->out, wire::frame_kind::task, slot,
                          reinterpret_cast<std::uint64_t>(task->entry),
                          task->input.data(), task->input.size());
@@ -212,8 +217,9 @@ struct pool_engine::impl {
 
   void write_locked(worker& w) {
     while (w.out_done < w.out.size()) {
-      ssize_t n = ::send(w.channel.get(), w.out.data() + w.out_done,
-                         w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n =
+          ::send(w.channel.get(), w.out.data() + w.out_done,
+                 w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
         // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and
@@ -240,7 +246,8 @@ struct pool_engine::impl {
     for (;;) {
       std::size_t at = w.in.size();
       w.in.resize(at + kChunk);
-      ssize_t n = ::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
+      ssize_t n =
+          ::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
       w.in.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
@@ -252,13 +259,15 @@ struct pool_engine::impl {
       offset += sizeof header + header.size;
       handle_frame_locked(w, header, payload);
     }
-    w.in.erase(w.in.begin(), w.in.begin() + static_cast<std::ptrdiff_t>(offset));
+    w.in.erase(w.in.begin(),
+               w.in.begin() + static_cast<std::ptrdiff_t>(offset));
   }
 
   void handle_frame_locked(worker& w, const wire::frame_header& header,
                            const std::byte* payload) {
     if (header.kind == wire::frame_kind::init_failed) {
-      break_pool_locked(std::string(reinterpret_cast<const char*>(payload), header.size));
+      break_pool_locked(
+          std::string(reinterpret_cast<const char*>(payload), header.size));
       return;
     }
     if (header.slot >= kSlots || !w.tasks[header.slot]) return;
@@ -269,7 +278,9 @@ struct pool_engine::impl {
         {std::move(task),
          header.kind == wire::frame_kind::value ? task_outcome::value
                                                 : task_outcome::exception,
-         std::vector<std::byte>(payload, payload + header.size), 0, {}});
+         std::vector<std::byte>(payload, payload + header.size),
+         0,
+         {}});
   }
 
   // --- deaths, timeouts, breakage ------------------------------------------
@@ -284,16 +295,21 @@ struct pool_engine::impl {
     for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
       if (!w.tasks[slot]) continue;
       std::shared_ptr<task_record> task = w.tasks[slot];
-      auto slot_state = w.page->slots[slot].state.load(std::memory_order_acquire);
+      auto slot_state =
+          w.page->slots[slot].state.load(std::memory_order_acquire);
       clock::time_point sent = w.sent_at[slot];
       free_slot_locked(w, slot);
-      if (slot_state == wire::slot_queued && !broken && state_accepts_requeue()) {
+      if (slot_state == wire::slot_queued && !broken &&
+          state_accepts_requeue()) {
         unstarted.emplace_back(sent, std::move(task));
       } else if (slot_state == wire::slot_running ||
                  slot_state == wire::slot_queued) {
         task_outcome outcome = w.killed ? w.kill_outcome : task_outcome::died;
         if (broken) outcome = task_outcome::broken;
-        completions.push_back({std::move(task), outcome, {}, code,
+        completions.push_back({std::move(task),
+                               outcome,
+                               {},
+                               code,
                                broken ? broken_message : std::string()});
       }
     }
@@ -319,8 +335,9 @@ struct pool_engine::impl {
       } catch (const std::exception& e) {
         if (workers.empty()) {
           // Nobody is left to run the queue: fail it rather than hang.
-          fail_queue_locked(task_outcome::died,
-                            std::string("cannot start a pool worker: ") + e.what());
+          fail_queue_locked(
+              task_outcome::died,
+              std::string("cannot start a pool worker: ") + e.what());
         }
         return;
       }
@@ -356,7 +373,8 @@ struct pool_engine::impl {
   }
 
   // Kills workers whose timed task ran out; returns the next deadline.
-  std::optional<clock::time_point> enforce_timeouts_locked(clock::time_point now) {
+  std::optional<clock::time_point> enforce_timeouts_locked(
+      clock::time_point now) {
     std::optional<clock::time_point> next = kill_at;
     if (kill_at && now >= *kill_at) {
       for (auto& w : workers) signal_group(*w, SIGKILL);
@@ -389,8 +407,9 @@ struct pool_engine::impl {
   bool finished_locked() {
     if (state == phase::running) return false;
     if (state == phase::closed && !queue.empty()) return false;
-    bool all_idle = std::all_of(workers.begin(), workers.end(),
-                                [](const auto& w) { return w->in_flight == 0; });
+    bool all_idle =
+        std::all_of(workers.begin(), workers.end(),
+                    [](const auto& w) { return w->in_flight == 0; });
     if (state == phase::closed && all_idle) {
       for (auto& w : workers) {
         if (!w->stop_sent && !w->killed) {
@@ -472,10 +491,13 @@ struct pool_engine::impl {
 };
 
 pool_engine::pool_engine(pool_config config)
-    : processes_(config.processes), impl_(std::make_unique<impl>(std::move(config))) {
-  if (processes_ < 1) throw usage_error("Number of processes must be at least 1");
+    : processes_(config.processes),
+      impl_(std::make_unique<impl>(std::move(config))) {
+  if (processes_ < 1)
+    throw usage_error("Number of processes must be at least 1");
   int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  if (fd < 0)
+    throw std::system_error(errno, std::generic_category(), "eventfd");
   impl_->wake.reset(fd);
   {
     std::lock_guard lock(impl_->mutex);
@@ -509,10 +531,12 @@ void pool_engine::submit(std::span<const std::shared_ptr<task_record>> tasks) {
   std::vector<completion> rejected;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->state != impl::phase::running) throw usage_error("Pool not running");
+    if (impl_->state != impl::phase::running)
+      throw usage_error("Pool not running");
     if (impl_->broken) {
       for (const auto& t : tasks) {
-        rejected.push_back({t, task_outcome::broken, {}, 0, impl_->broken_message});
+        rejected.push_back(
+            {t, task_outcome::broken, {}, 0, impl_->broken_message});
       }
     } else {
       impl_->queue.insert(impl_->queue.end(), tasks.begin(), tasks.end());
@@ -576,7 +600,8 @@ void pool_engine::terminate() {
 void pool_engine::join() {
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->state == impl::phase::running) throw usage_error("Pool is still running");
+    if (impl_->state == impl::phase::running)
+      throw usage_error("Pool is still running");
   }
   // std::thread::join from two threads at once is undefined.
   std::lock_guard lock(impl_->join_mutex);

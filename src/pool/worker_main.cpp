@@ -92,7 +92,8 @@ int worker_main(const worker_boot& boot) noexcept {
     wire::frame_header header{};
     if (!wire::whole_frame_at(input, offset, header)) {
       // Keep the unread tail only; it is at most one partial frame.
-      input.erase(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(offset));
+      input.erase(input.begin(),
+                  input.begin() + static_cast<std::ptrdiff_t>(offset));
       offset = 0;
       if (!read_more(boot.channel, input)) return 0;  // the parent is gone
       continue;

@@ -68,7 +68,8 @@ struct task_record {
     return outcome != task_outcome::pending;
   }
   /// Waits until the outcome is set or `deadline` passes; true if set.
-  bool wait_until(std::optional<std::chrono::steady_clock::time_point> deadline) const;
+  bool wait_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline) const;
 };
 
 struct pool_config {
