@@ -1,0 +1,143 @@
+"""What each example must print, in what order, and how long it may take.
+
+Each entry of EXAMPLES:
+  lines:  the expected lines; each is a dict with
+            stream  "stdout" or "stderr"
+            rank    order across both streams (equal ranks: any order)
+            re      a regular expression the whole line must match
+            at      optional (low, high): seconds since the start
+            gap     optional (regex of an earlier expected line, high): at
+                    most `high` seconds after that line
+          No other line may appear on either stream.
+  status: the exit status (default 0; -N: killed by signal N)
+  wall:   (low, high) seconds for the whole run, until both pipes closed
+
+Upper time bounds are generous (a loaded 2-core machine) and are multiplied
+by MULTIPROC_TEST_SLOWDOWN; lower bounds are exact requirements.
+"""
+
+OUT, ERR = "stdout", "stderr"
+
+
+def line(rank, stream, regex, **extra):
+    return dict(rank=rank, stream=stream, re=regex, **extra)
+
+
+WAITING = r"Main: Waiting for process to terminate\.\.\."
+
+EXAMPLES = {
+    "01_join": dict(
+        lines=[
+            line(0, OUT, WAITING, at=(0, 2)),
+            line(1, OUT, r"All done in the new process", at=(0.95, 4)),
+            line(2, OUT, r"Main: Continuing on", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
+    "02_join_child_that_throws": dict(
+        lines=[
+            line(0, OUT, WAITING, at=(0, 2)),
+            line(1, ERR, r"Process Process-1:", at=(0.95, 4)),
+            line(2, ERR, r"std::runtime_error: Something bad happened"),
+            line(3, OUT, r"Main: Continuing on", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
+    "03_join_with_timeout": dict(
+        lines=[
+            line(0, OUT, WAITING, at=(0, 2)),
+            line(1, OUT, r"Main: join\(2s\) returned false", at=(1.95, 5)),
+            line(2, OUT, r"Main: is_alive\(\) is true"),
+            line(3, OUT, r"Main: Continuing on", at=(1.95, 5)),
+            line(4, OUT, r"All done in the new process", at=(4.5, 12)),
+        ],
+        wall=(4.5, 15),
+    ),
+    "04_join_ended_child": dict(
+        lines=[
+            line(0, OUT, r"All done in the new process", at=(0, 1)),
+            line(1, OUT, WAITING, at=(0.95, 4)),
+            line(2, OUT, r"Main: Continuing on, exitcode 0",
+                 gap=(WAITING, 0.5)),
+        ],
+        wall=(0.95, 6),
+    ),
+    "05_join_current_process": dict(
+        lines=[
+            line(0, OUT, r"Main: usage_error: can only join a child process"),
+        ],
+        wall=(0, 5),
+    ),
+    "06_daemon": dict(
+        lines=[
+            line(0, OUT, r"Main: Process-1 daemon\(\) is true, "
+                         r"Process-2 daemon\(\) is false"),
+            line(1, OUT, r"Daemon: running until the program ends"),
+            line(2, OUT, r"Worker: done after 1 s", at=(0.95, 4)),
+            line(3, OUT, r"Main: returning from main\(\); the daemon is still "
+                         r"running", at=(0.95, 4)),
+        ],
+        # The daemon sleeps 60 s: ending in time proves it was terminated.
+        wall=(0.95, 6),
+    ),
+    "07_terminate_kill": dict(
+        lines=[
+            line(0, OUT, r"Main: Process-1 after terminate\(\): exitcode -15",
+                 at=(0, 3)),
+            line(1, OUT, r"Main: Process-2 after kill\(\): exitcode -9",
+                 at=(0, 3)),
+            line(2, OUT, r"Main: Process-3 ignored terminate\(\), using "
+                         r"kill\(\)", at=(0.95, 4)),
+            line(3, OUT, r"Main: Process-3 exitcode -9", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
+    "08_active_children": dict(
+        lines=[
+            line(0, OUT, r"Main: active_children\(\) = "
+                         r"\[Process-1, Process-2, Process-3\]", at=(0, 2)),
+            line(1, OUT, r"Main: joined Process-1, active_children\(\) = "
+                         r"\[Process-2, Process-3\]", at=(0.45, 3)),
+            line(2, OUT, r"Main: joined Process-2, active_children\(\) = "
+                         r"\[Process-3\]", at=(0.95, 4)),
+            line(3, OUT, r"Main: joined Process-3, active_children\(\) = "
+                         r"\[\]", at=(1.45, 5)),
+        ],
+        wall=(1.45, 7),
+    ),
+    "09_parent_process": dict(
+        lines=[
+            line(0, OUT, r"Main: I am MainProcess, parent_process\(\) is "
+                         r"empty: true"),
+            line(1, OUT, r"Process-1: parent is MainProcess, pid\(\) == "
+                         r"getppid\(\) is true, is_alive\(\) is true"),
+            line(2, OUT, r"Process-1:1: parent is Process-1, pid\(\) == "
+                         r"getppid\(\) is true, is_alive\(\) is true"),
+            line(3, OUT, r"Main: Process-1 exitcode 0"),
+        ],
+        wall=(0, 5),
+    ),
+    "10_wait": dict(
+        lines=[
+            line(0, OUT, r"Main: wait\(200ms\) returned 0 processes",
+                 at=(0.19, 2)),
+            line(1, OUT, r"Main: Process-2 ended, exitcode 2", at=(0.45, 3)),
+            line(2, OUT, r"Main: Process-3 ended, exitcode 3", at=(0.95, 4)),
+            line(3, OUT, r"Main: Process-1 ended, exitcode 1", at=(1.45, 5)),
+        ],
+        wall=(1.45, 7),
+    ),
+    "11_kill_on_parent_death": dict(
+        lines=[
+            line(0, OUT, r"Process-1:1: started by Process-1"),
+            line(0, OUT, r"Process-1:2: started by Process-1"),
+            line(1, OUT, r"Main: killed Process-1, exitcode -9",
+                 at=(0.95, 4)),
+            # Only the child without kill_on_parent_death outlives Process-1
+            # (its twin would print the same line, or hold the pipe open).
+            line(1, OUT, r"Process-1:2: my parent has died and I am still "
+                         r"running", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
+}
