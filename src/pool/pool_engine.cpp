@@ -242,7 +242,7 @@ struct pool_engine::impl {
   }
 
   void read_locked(worker& w) {
-    constexpr std::size_t kChunk = 256 * 1024;
+    constexpr std::size_t kChunk = std::size_t{256} * 1024;
     for (;;) {
       std::size_t at = w.in.size();
       w.in.resize(at + kChunk);

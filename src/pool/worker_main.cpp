@@ -42,7 +42,7 @@ bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
 
 // Reads more of the task pipe into `buffer`. False at end of file or error.
 bool read_more(int fd, std::vector<std::byte>& buffer) {
-  constexpr std::size_t kChunk = 64 * 1024;
+  constexpr std::size_t kChunk = std::size_t{64} * 1024;
   std::size_t at = buffer.size();
   buffer.resize(at + kChunk);
   for (;;) {
@@ -114,7 +114,11 @@ int worker_main(const worker_boot& boot) noexcept {
       }
       continue;
     }
-    auto entry = reinterpret_cast<task_entry>(header.entry);
+    // The worker is a fork of the parent, so a function's address there is
+    // its address here.
+    auto entry =
+        reinterpret_cast<task_entry>(  // NOLINT(performance-no-int-to-ptr)
+            header.entry);
     output.clear();
     bool ok = entry(std::span(payload, header.size), output);
     if (!send(boot.channel,
