@@ -1,0 +1,19 @@
+# Included from tests/CMakeLists.txt: registers the consumer tests (label
+# `install`), which prove that find_package(multiproc CONFIG) after
+# `cmake --install`, and add_subdirectory(), both give a working
+# multiproc::multiproc. See run_install_test.cmake.
+foreach(mode find_package add_subdirectory)
+  add_test(NAME install.${mode}
+    COMMAND ${CMAKE_COMMAND}
+      -DMODE=${mode}
+      -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+      -DBINARY_DIR=${PROJECT_BINARY_DIR}
+      -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_test
+      -DGENERATOR=${CMAKE_GENERATOR}
+      -DMAKE_PROGRAM=${CMAKE_MAKE_PROGRAM}
+      -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
+      -DBUILD_TYPE=$<CONFIG>
+      -DSANITIZE=${MULTIPROC_SANITIZE}
+      -P ${CMAKE_CURRENT_LIST_DIR}/run_install_test.cmake)
+  set_tests_properties(install.${mode} PROPERTIES LABELS install TIMEOUT 900)
+endforeach()
