@@ -1,6 +1,7 @@
 #include "registry.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -26,7 +27,9 @@ std::shared_ptr<process_state> make_main_process() {
 
 registry::registry(std::shared_ptr<process_state> current,
                    std::shared_ptr<process_state> parent)
-    : current_(std::move(current)), parent_(std::move(parent)) {}
+    : owner_(::getpid()),
+      current_(std::move(current)),
+      parent_(std::move(parent)) {}
 
 registry& registry::get() {
   if (registry* r = g_registry.load(std::memory_order_acquire)) return *r;
@@ -88,6 +91,11 @@ std::vector<std::shared_ptr<process_state>> registry::children() {
 }
 
 void registry::finish_children() noexcept {
+  // The atexit handler is inherited by every fork. A raw fork() child (say a
+  // fork+exec whose exec failed and which then called exit()) still sees the
+  // parent's registry and the parent's pidfds: without this check it would
+  // SIGTERM the parent's daemon children and wait for all the others.
+  if (::getpid() != owner_) return;
   try {
     auto children_now = children();
     for (const auto& child : children_now) {

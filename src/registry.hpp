@@ -7,6 +7,8 @@
 // untouched because another thread may have held its lock at fork time.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,13 +46,18 @@ class registry {
 
   /// The exit steps of CPython's util._exit_function: send SIGTERM to the
   /// daemon children, then join every child. Run at normal program exit
-  /// and at the end of every child.
+  /// and at the end of every child. Does nothing in a process that merely
+  /// inherited this registry through a raw fork().
   void finish_children() noexcept;
 
  private:
   registry(std::shared_ptr<process_state> current,
            std::shared_ptr<process_state> parent);
 
+  /// The process this registry belongs to. A raw fork() (not a multiproc
+  /// child) inherits a copy of it, with our children in it; that copy must
+  /// not act on them.
+  const pid_t owner_;
   std::mutex mutex_;
   unsigned counter_ = 0;
   std::shared_ptr<process_state> current_;

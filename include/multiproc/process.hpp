@@ -52,6 +52,12 @@ std::optional<steady_deadline> deadline_after(
   constexpr std::chrono::duration<double> kForever =
       std::chrono::hours(24 * 365 * 100);
   if (std::chrono::duration<double>(timeout) >= kForever) return std::nullopt;
+  // A zero or negative timeout polls once. Converting a very negative one
+  // (seconds::min(), -infinity) to nanoseconds would overflow, which is
+  // undefined behaviour; `!(t > 0)` also sends NaN here.
+  if (!(timeout > std::chrono::duration<Rep, Period>::zero())) {
+    return std::chrono::steady_clock::now();
+  }
   return std::chrono::steady_clock::now() +
          std::chrono::ceil<std::chrono::nanoseconds>(timeout);
 }
