@@ -12,9 +12,24 @@
 // Failures of the operating system (fork refused, out of file descriptors)
 // throw `std::system_error` carrying the errno. A timeout is not an error:
 // `join(timeout)` returns false.
+//
+// A future's get() (multiproc/future.hpp) reports how the child ended
+// without a value: `remote_error` (it threw a type that cannot come back as
+// itself), `process_died` (it crashed, was killed or exited without a
+// result), `timeout_error` (its timeout passed and it was killed) and
+// `cancelled_error` (cancel() killed it):
+//
+//   try {
+//     auto value = mp::call(risky);
+//   } catch (const mp::process_died& e) {
+//     std::cerr << e.what();   // "process died with exit code -11 (SIGSEGV)"
+//   }
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <stdexcept>
+#include <string>
 
 namespace multiproc {
 
@@ -24,6 +39,58 @@ namespace multiproc {
 class usage_error : public std::logic_error {
  public:
   using std::logic_error::logic_error;
+};
+
+/// A child threw an exception that cannot come back as its own type: a
+/// type neither standard nor registered (see register_exception() in
+/// multiproc/remote_exception.hpp), or one that is not a std::exception.
+/// what() is the child's what(), or "exception of type T" when the thrown
+/// type has no what().
+/// Python: concurrent.futures re-raises the pickled exception itself.
+class remote_error : public std::runtime_error {
+ public:
+  remote_error(const std::string& type_name, const std::string& what)
+      : std::runtime_error(what),
+        type_name_(std::make_shared<const std::string>(type_name)) {}
+  /// The demangled name of the type the child threw, e.g. "my::parse_error"
+  /// or "int".
+  const std::string& type_name() const noexcept { return *type_name_; }
+
+ private:
+  // Shared, so that copying the exception cannot throw.
+  std::shared_ptr<const std::string> type_name_;
+};
+
+/// A child ended without delivering a result: a crash, a signal, _exit(),
+/// multiproc::exit(). what() reads "process died with exit code -11
+/// (SIGSEGV)" for a signal, "process died with exit code 3" otherwise.
+class process_died : public std::runtime_error {
+ public:
+  /// `exitcode` as process::exitcode(): n for exit(n), -N for signal N.
+  explicit process_died(int exitcode);
+  int exitcode() const noexcept { return exitcode_; }
+
+ private:
+  int exitcode_;
+};
+
+/// The timeout given in async_options passed before the child delivered its
+/// result. The child has been killed and reaped by the time this is thrown.
+/// Python: concurrent.futures.TimeoutError (which does not kill anything).
+class timeout_error : public std::runtime_error {
+ public:
+  explicit timeout_error(std::chrono::nanoseconds timeout);
+  std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
+
+ private:
+  std::chrono::nanoseconds timeout_;
+};
+
+/// The future was cancelled: cancel() killed and reaped its child before it
+/// delivered a result. Python: concurrent.futures.CancelledError.
+class cancelled_error : public std::runtime_error {
+ public:
+  cancelled_error() : std::runtime_error("future was cancelled") {}
 };
 
 }  // namespace multiproc

@@ -6,7 +6,13 @@
 //   mp::process p([] { std::cout << "hello from the child\n"; });
 //   p.start();
 //   p.join();
+//
+//   int answer = mp::call([] { return 6 * 7; });   // computed in a child
 #pragma once
 
+#include "multiproc/async.hpp"
+#include "multiproc/codec.hpp"
 #include "multiproc/errors.hpp"
+#include "multiproc/future.hpp"
 #include "multiproc/process.hpp"
+#include "multiproc/remote_exception.hpp"

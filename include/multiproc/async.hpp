@@ -1,0 +1,132 @@
+// multiproc/async.hpp — run a function in a child process and get its
+// result back: std::async with a process instead of a thread, or Python's
+// concurrent.futures with one process per call.
+//
+//   namespace mp = multiproc;
+//   std::vector<int> data = load();            // reaches the child by fork
+//   mp::future<long> f = mp::async([&data] { return sum(data); });
+//   long total = f.get();                      // or rethrows its exception
+//
+//   // With a name and a timeout: the child is killed when it passes.
+//   auto g = mp::async({.name = "render", .timeout = std::chrono::seconds(5)},
+//                      render, scene);
+//
+//   // Shorthand for async(...).get():
+//   std::string text = mp::call(format_report, 2024);
+//
+// Arguments and captures reach the child by fork: any copyable (or movable)
+// value works and nothing is serialized on the way in. The result comes
+// back through multiproc::codec (see multiproc/codec.hpp); a result type it
+// cannot carry is a compile-time error that says what to do.
+//
+// How results travel: the parent makes a memfd before the fork; the child
+// writes the encoded result into it (large blocks straight from the
+// result's memory) and then a header that marks it complete; after the
+// child has exited with code 0 the parent reads the header and maps or
+// reads the payload. A child that crashes half way leaves no header (or
+// a non-zero exit code), so get() throws process_died, never a torn value.
+//
+// How timeouts work: the child arms a POSIX timer (CLOCK_MONOTONIC,
+// absolute, the deadline fixed by the parent when async() was called) whose
+// signal is SIGKILL. The kernel kills the child when the timeout passes
+// whether or not anyone waits, with no thread in the parent; the future
+// reaps it in get()/wait*() or in its destructor.
+//
+// DANGER: async() forks. In a program with other threads, the child holds
+// copies of locks those threads held at the moment of the fork; see the
+// process.hpp notes on fork in threaded programs.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "multiproc/codec.hpp"
+#include "multiproc/detail/async_child.hpp"
+#include "multiproc/future.hpp"
+#include "multiproc/process.hpp"
+
+namespace multiproc {
+
+/// Options for async().
+struct async_options {
+  /// The child's name (process().name()); empty: generated, Python style.
+  std::string name;
+  /// Kill the child (SIGKILL) once this has passed since async() was
+  /// called; get() then throws timeout_error. Empty: no limit.
+  std::optional<std::chrono::nanoseconds> timeout;
+};
+
+/// The type a future from async(fn, args...) holds: what
+/// std::invoke(fn, args...) returns, without reference or cv qualifiers.
+template <class F, class... Args>
+using async_result_t = std::remove_cvref_t<
+    std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
+
+/// Forks a child that computes std::invoke(fn, args...) on its own copies
+/// of fn and args (passed as rvalues, as std::async does) and sends the
+/// result back. Returns at once.
+/// Errors: usage_error as process::start() (inside a daemon process, say);
+/// std::system_error when the OS refuses (fork, fd limit), with no child
+/// left behind.
+/// Thread safety: any thread (each call makes its own child and channel).
+template <class F, class... Args>
+requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+    future<async_result_t<F, Args...>> async(async_options options, F&& fn,
+                                             Args&&... args) {
+  using result = async_result_t<F, Args...>;
+  if constexpr (!std::is_void_v<result>) {
+    detail::require_transferable<result>();
+  }
+  std::unique_ptr<detail::async_core> core =
+      detail::make_async_core(options.timeout);
+  const int fd = core->channel_fd();
+  const std::int64_t deadline_ns = core->deadline_ns();
+  process_options child_options;
+  child_options.name = std::move(options.name);
+  multiproc::process child(
+      std::move(child_options),
+      [fd, deadline_ns](std::decay_t<F>& target,
+                        std::decay_t<Args>&... target_args) {
+        detail::run_in_child<result>(fd, deadline_ns, target, target_args...);
+      },
+      std::forward<F>(fn), std::forward<Args>(args)...);
+  core->start(std::move(child));
+  return future<result>(std::move(core));
+}
+
+/// As async(async_options{}, fn, args...).
+template <class F, class... Args>
+requires(!std::same_as<std::remove_cvref_t<F>, async_options> &&
+         std::invocable<std::decay_t<F>, std::decay_t<Args>...>)
+    future<async_result_t<F, Args...>> async(F&& fn, Args&&... args) {
+  return multiproc::async(async_options{}, std::forward<F>(fn),
+                          std::forward<Args>(args)...);
+}
+
+/// async(options, fn, args...).get(): runs fn in a child and waits for its
+/// result. Errors: as async() and future::get().
+template <class F, class... Args>
+requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
+    async_result_t<F, Args...> call(async_options options, F&& fn,
+                                    Args&&... args) {
+  return multiproc::async(std::move(options), std::forward<F>(fn),
+                          std::forward<Args>(args)...)
+      .get();
+}
+
+/// async(fn, args...).get().
+template <class F, class... Args>
+requires(!std::same_as<std::remove_cvref_t<F>, async_options> &&
+         std::invocable<std::decay_t<F>, std::decay_t<Args>...>)
+    async_result_t<F, Args...> call(F&& fn, Args&&... args) {
+  return multiproc::async(std::forward<F>(fn), std::forward<Args>(args)...)
+      .get();
+}
+
+}  // namespace multiproc

@@ -1,0 +1,204 @@
+// multiproc/codec.hpp — how values cross from a child process to its parent.
+//
+// Arguments reach a child by fork and need no encoding; results come back as
+// bytes. The codec turns a value into bytes in the child and back into a
+// value in the parent. Both sides are the same program (a fork), so numbers,
+// enums and trivially copyable structs travel as their raw bytes; owning
+// standard types travel element by element:
+//
+//   arithmetic and enum types, trivially copyable structs and unions,
+//   std::string (any basic_string), std::vector, std::deque, std::list,
+//   std::array, std::optional, std::pair, std::tuple, std::variant,
+//   std::monostate, std::map, std::multimap, std::unordered_map,
+//   std::unordered_multimap, std::set, std::multiset, std::unordered_set,
+//   std::unordered_multiset — nested freely.
+//
+// Your own types: specialize `multiproc::codec<T>` (the customization
+// point), or, when cereal (Debian libcereal-dev) is installed and not
+// disabled, give the type a cereal `serialize` (or `save`/`load`) function and
+// it travels through cereal's binary archive.
+//
+//   struct money { std::string currency; long cents; };
+//
+//   template <>
+//   struct multiproc::codec<money> {
+//     static void encode(multiproc::encoder& out, const money& m) {
+//       out.write(m.currency);
+//       out.write(m.cents);
+//     }
+//     static money decode(multiproc::decoder& in) {
+//       auto currency = in.read<std::string>();   // read in the order written
+//       auto cents = in.read<long>();
+//       return {std::move(currency), cents};
+//     }
+//   };
+//
+// A type that cannot be transferred (a raw pointer, std::string_view,
+// std::span, std::unique_ptr, a class with no codec) is a compile-time error
+// whose message says what to do.
+//
+// Trivially copyable structs are copied byte for byte: a pointer member
+// would arrive as an address that means nothing in the parent. Give such a
+// struct a codec or return owning types.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+namespace multiproc {
+
+/// Thrown by decoder when the bytes do not hold what is being read (a
+/// user codec that reads differently from how it wrote, say).
+class codec_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Appends the bytes of values. Writes go to a memory buffer; when the
+/// library attaches a sink (the result channel of a child), large blocks go
+/// straight to it without a copy.
+/// Thread safety: one thread at a time.
+class encoder {
+ public:
+  /// Receives blocks of bytes in order. Errors: throws what it likes.
+  using sink_function = void (*)(void* context, const void* data,
+                                 std::size_t size);
+
+  encoder() = default;
+  /// An encoder that sends blocks of at least `direct_threshold` bytes to
+  /// `sink` without copying them, and the rest buffered (flush() sends the
+  /// buffer).
+  encoder(sink_function sink, void* context,
+          std::size_t direct_threshold = 64 * 1024) noexcept
+      : sink_(sink), sink_context_(context), threshold_(direct_threshold) {}
+
+  /// Appends `size` raw bytes.
+  void write_bytes(const void* data, std::size_t size);
+  /// Appends zero bytes until size() is a multiple of `alignment`, so that
+  /// a decoder reading from suitably aligned memory finds the next block
+  /// aligned for direct use.
+  void align(std::size_t alignment);
+  /// Appends a size or count (as 64 bits).
+  void write_size(std::size_t size);
+  /// Appends `value` through codec<T>.
+  template <class T>
+  void write(const T& value);
+
+  /// Number of bytes written so far (sent to the sink or buffered).
+  std::size_t size() const noexcept { return sent_ + buffer_.size(); }
+  /// The buffered bytes (all of them when there is no sink).
+  std::span<const std::byte> buffered() const noexcept { return buffer_; }
+  /// Moves the buffered bytes out.
+  std::vector<std::byte> take_bytes() && { return std::move(buffer_); }
+  /// Sends the buffered bytes to the sink (no-op without one).
+  void flush();
+
+ private:
+  std::vector<std::byte> buffer_;
+  std::size_t sent_ = 0;
+  sink_function sink_ = nullptr;
+  void* sink_context_ = nullptr;
+  std::size_t threshold_ = 0;
+};
+
+/// Reads values back from bytes an encoder produced. Does not own them.
+/// Errors: every read throws codec_error when fewer bytes remain than it
+/// needs. Thread safety: one thread at a time.
+class decoder {
+ public:
+  explicit decoder(std::span<const std::byte> data) noexcept : data_(data) {}
+
+  void read_bytes(void* out, std::size_t size);
+  /// The next `size` bytes, in place (valid as long as the input is).
+  std::span<const std::byte> read_view(std::size_t size);
+  /// Skips what encoder::align wrote.
+  void align(std::size_t alignment);
+  /// Reads what encoder::write_size wrote. Also checks that at least
+  /// `count * min_element_size` bytes remain, so that corrupt input cannot
+  /// make a container reserve absurd amounts of memory.
+  std::size_t read_size(std::size_t min_element_size = 0);
+  /// Reads a T through codec<T>.
+  template <class T>
+  T read();
+
+  /// The bytes not read yet, without consuming them.
+  std::span<const std::byte> rest() const noexcept {
+    return data_.subspan(position_);
+  }
+  std::size_t remaining() const noexcept { return data_.size() - position_; }
+  std::size_t position() const noexcept { return position_; }
+
+ private:
+  std::span<const std::byte> data_;
+  std::size_t position_ = 0;
+};
+
+/// The customization point. Specialize it (fully, or partially through the
+/// second parameter) for a type of yours with:
+///
+///   static void encode(multiproc::encoder& out, const T& value);
+///   static T decode(multiproc::decoder& in);
+///
+/// decode must read exactly what encode wrote. Both run in the same
+/// program (the child is a fork of the parent). The primary template is the
+/// library's own codec for the types listed at the top of this file.
+template <class T, class Enable = void>
+struct codec;
+
+}  // namespace multiproc
+
+#include "multiproc/detail/codec_builtin.hpp"
+
+namespace multiproc {
+
+template <class T, class Enable>
+struct codec {
+  /// Marks the library's codec (user specializations lack it).
+  using multiproc_builtin_codec = void;
+  static void encode(encoder& out, const T& value) {
+    detail::builtin_codec<T>::encode(out, value);
+  }
+  static T decode(decoder& in) { return detail::builtin_codec<T>::decode(in); }
+};
+
+/// True when values of T can travel from a child to its parent: T has a
+/// codec specialization, or the built-in codec supports it (recursively).
+template <class T>
+concept transferable = detail::is_transferable<std::remove_cv_t<T>>();
+
+template <class T>
+void encoder::write(const T& value) {
+  detail::require_transferable<std::remove_cv_t<T>>();
+  codec<std::remove_cv_t<T>>::encode(*this, value);
+}
+
+template <class T>
+T decoder::read() {
+  detail::require_transferable<std::remove_cv_t<T>>();
+  return codec<std::remove_cv_t<T>>::decode(*this);
+}
+
+/// Encodes `value` into a byte vector (no sink).
+template <class T>
+std::vector<std::byte> encode(const T& value) {
+  encoder out;
+  out.write(value);
+  return std::move(out).take_bytes();
+}
+
+/// Decodes a T from `bytes`. Errors: codec_error when the bytes are short
+/// or have bytes left over.
+template <class T>
+T decode(std::span<const std::byte> bytes) {
+  decoder in(bytes);
+  T value = in.read<T>();
+  if (in.remaining() != 0) {
+    throw codec_error("multiproc: bytes left over after decoding");
+  }
+  return value;
+}
+
+}  // namespace multiproc

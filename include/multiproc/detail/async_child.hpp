@@ -1,0 +1,90 @@
+// The machinery behind multiproc::async(): the parent's core of a future
+// made by async(), and the child's end of the result channel.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "multiproc/codec.hpp"
+#include "multiproc/future.hpp"
+#include "multiproc/process.hpp"
+
+namespace multiproc::detail {
+
+/// What a committed result holds.
+enum class result_kind : std::uint32_t { value = 1, exception = 2 };
+
+/// The parent's side of one async() child. Made before the fork: it owns
+/// the result channel (a memfd) the child inherits.
+class async_core : public future_core {
+ public:
+  /// The channel's fd, as the child will see it.
+  virtual int channel_fd() const noexcept = 0;
+  /// The child's kill time on the steady clock, in nanoseconds since its
+  /// epoch (CLOCK_MONOTONIC); 0 for no timeout.
+  virtual std::int64_t deadline_ns() const noexcept = 0;
+  /// Starts `child` and keeps its handle. Errors: as process::start().
+  virtual void start(multiproc::process child) = 0;
+};
+
+/// Errors: std::system_error when the channel cannot be made (out of fds).
+std::unique_ptr<async_core> make_async_core(
+    std::optional<std::chrono::nanoseconds> timeout);
+
+/// In the child, before the user's function: arranges for the kernel to
+/// SIGKILL this process at `deadline_ns` (see async_core::deadline_ns), so
+/// the timeout holds whether or not the parent waits.
+void arm_child_deadline(std::int64_t deadline_ns) noexcept;
+
+/// The child's end of the result channel. The payload is written first and
+/// the header that makes it valid last, so a child that dies half way
+/// leaves no result; the parent also demands exit code 0.
+class child_result_writer {
+ public:
+  explicit child_result_writer(int fd) noexcept;
+  /// Starts (or restarts, discarding what was written) a payload.
+  encoder& begin();
+  /// Writes out the payload and the header. Errors: std::system_error.
+  void commit(result_kind kind);
+  /// In a catch block: encodes and commits the exception being handled.
+  /// The unwinding of multiproc::exit() passes through untouched. When even
+  /// that fails, rethrows the original exception (the child then reports it
+  /// on stderr and exits with code 1, as any process would).
+  void commit_current_exception();
+
+ private:
+  static void sink(void* self, const void* data, std::size_t size);
+
+  int fd_;
+  std::uint64_t offset_;
+  encoder encoder_;
+};
+
+/// The body of an async() child: arm the timeout, compute, send.
+template <class R, class F, class... Args>
+void run_in_child(int fd, std::int64_t deadline_ns, F& fn, Args&... args) {
+  if (deadline_ns != 0) arm_child_deadline(deadline_ns);
+  child_result_writer writer(fd);
+  try {
+    if constexpr (std::is_void_v<R>) {
+      std::invoke(std::move(fn), std::move(args)...);
+      writer.begin();
+    } else {
+      // Bound to a reference: a prvalue result lives here, and a reference
+      // result is sent without a copy.
+      auto&& value = std::invoke(std::move(fn), std::move(args)...);
+      writer.begin().write(static_cast<const R&>(value));
+    }
+    writer.commit(result_kind::value);
+  } catch (...) {
+    writer.commit_current_exception();
+  }
+}
+
+}  // namespace multiproc::detail

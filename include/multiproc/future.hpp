@@ -1,0 +1,182 @@
+// multiproc/future.hpp — the result of work done in another process.
+//
+// A `future<R>` is what multiproc::async() returns: the value the child
+// computed, the exception it threw, or the news that it died, timed out or
+// was cancelled. It is move-only, like std::future:
+//
+//   namespace mp = multiproc;
+//   mp::future<long> f = mp::async(count_primes, 10'000'000);
+//   ...                                   // the child runs meanwhile
+//   if (f.wait_for(std::chrono::seconds(1)) == std::future_status::ready)
+//     std::cout << f.get() << '\n';       // the value, or the child's
+//                                         // exception rethrown
+//
+// get() throws, instead of returning a value:
+//   - the child's exception, as its own type for the standard families and
+//     registered types, else multiproc::remote_error (see
+//     multiproc/remote_exception.hpp);
+//   - multiproc::process_died when the child ended without a result (a
+//     crash, a kill, _exit): exitcode() and what() say how it ended;
+//   - multiproc::timeout_error when the timeout in async_options passed
+//     first (the child has been killed and reaped);
+//   - multiproc::cancelled_error after cancel().
+//
+// Destroying a future whose child still runs kills and reaps the child:
+// nobody could read its result any more. Use multiproc::process for
+// fire-and-forget work.
+//
+// A future is ready when its child has ended, not merely when it has
+// written its result: a child that waits for children of its own at exit
+// is not ready until they finish.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <future>
+#include <memory>
+#include <optional>
+#include <span>
+#include <type_traits>
+
+#include "multiproc/codec.hpp"
+#include "multiproc/errors.hpp"
+#include "multiproc/process.hpp"
+#include "multiproc/remote_exception.hpp"
+
+namespace multiproc {
+
+namespace detail {
+
+/// The encoded bytes of a delivered value, and whatever keeps them alive (a
+/// buffer, or a mapping of the child's result).
+struct result_payload {
+  std::span<const std::byte> bytes;
+  std::shared_ptr<const void> storage;
+};
+
+/// What stands behind a future: a child made by async() (the only kind
+/// today), or a task in a pool. Implementations are internally
+/// synchronized for cancel() against the waits.
+class future_core {
+ public:
+  virtual ~future_core() = default;
+  /// Waits until the outcome is known or `deadline` passes (never, when
+  /// empty). Returns whether the outcome is known.
+  virtual bool wait_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline) = 0;
+  /// Once wait_until() has returned true: the value's bytes (empty for
+  /// void), or throws what the outcome is. Called at most once.
+  virtual result_payload take() = 0;
+  /// See future::cancel().
+  virtual bool cancel() = 0;
+  /// The process doing the work.
+  virtual multiproc::process process() const = 0;
+};
+
+}  // namespace detail
+
+/// The eventual result of a function running in a child process.
+/// Thread safety: as std::future, one thread uses a future at a time,
+/// except that cancel() and process() may be called while another thread
+/// waits in get() or wait*().
+template <class R>
+class future {
+ public:
+  using value_type = R;
+
+  /// An invalid future (valid() is false), for later move-assignment.
+  future() noexcept = default;
+  /// For async() and the pool.
+  explicit future(std::unique_ptr<detail::future_core> core) noexcept
+      : core_(std::move(core)) {}
+  future(future&&) noexcept = default;
+  /// Kills and reaps the child this future held, if it still runs.
+  future& operator=(future&&) noexcept = default;
+  future(const future&) = delete;
+  future& operator=(const future&) = delete;
+  /// Kills and reaps the child if it still runs (SIGKILL, then a wait that
+  /// lasts only as long as the kernel takes to end it). Never throws.
+  ~future() = default;
+
+  /// Waits for the child to end and returns its result. The future is then
+  /// invalid (valid() is false), whether get() returned or threw.
+  /// Errors: the child's exception; process_died; timeout_error;
+  /// cancelled_error (see the top of this file); std::future_error
+  /// (no_state) on an invalid future; codec_error when the result's bytes
+  /// do not decode (a user codec that reads what it did not write).
+  R get() {
+    std::unique_ptr<detail::future_core> core = std::move(require_core());
+    core->wait_until(std::nullopt);
+    detail::result_payload payload = core->take();
+    if constexpr (!std::is_void_v<R>) {
+      return multiproc::decode<R>(payload.bytes);
+    }
+  }
+
+  /// Waits until the child has ended (and been reaped).
+  /// Errors: std::future_error (no_state) on an invalid future.
+  void wait() const { require_core()->wait_until(std::nullopt); }
+
+  /// Waits at most `timeout`: std::future_status::ready once the child has
+  /// ended, std::future_status::timeout otherwise (never deferred). A zero
+  /// or negative timeout polls.
+  /// Errors: std::future_error (no_state) on an invalid future.
+  template <class Rep, class Period>
+  std::future_status wait_for(
+      std::chrono::duration<Rep, Period> timeout) const {
+    return require_core()->wait_until(detail::deadline_after(timeout))
+               ? std::future_status::ready
+               : std::future_status::timeout;
+  }
+
+  /// As wait_for(), until a time on any clock (one other than steady_clock
+  /// is re-read after each wake, so a clock that jumps is followed).
+  template <class Clock, class Duration>
+  std::future_status wait_until(
+      const std::chrono::time_point<Clock, Duration>& deadline) const {
+    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+      return require_core()->wait_until(
+                 std::chrono::time_point_cast<
+                     std::chrono::steady_clock::duration>(deadline))
+                 ? std::future_status::ready
+                 : std::future_status::timeout;
+    } else {
+      for (;;) {
+        if (wait_for(deadline - Clock::now()) == std::future_status::ready) {
+          return std::future_status::ready;
+        }
+        if (Clock::now() >= deadline) return std::future_status::timeout;
+      }
+    }
+  }
+
+  /// True until get() or a move from this future.
+  bool valid() const noexcept { return core_ != nullptr; }
+
+  /// Kills the child (SIGKILL) and reaps it before returning. Returns true
+  /// when that cancelled the future: get() will throw cancelled_error.
+  /// Returns false when the child had already ended (its result, exception
+  /// or death stands) or the future is invalid.
+  /// Python: Future.cancel(), which cannot stop a running call; this one
+  /// can.
+  bool cancel() { return core_ ? core_->cancel() : false; }
+
+  /// A handle to the child (to read its pid, name or exitcode). Joining or
+  /// signalling it through the handle is allowed; close() on it is not.
+  /// Errors: std::future_error (no_state) on an invalid future.
+  multiproc::process process() const { return require_core()->process(); }
+
+ private:
+  const std::unique_ptr<detail::future_core>& require_core() const {
+    if (!core_) throw std::future_error(std::future_errc::no_state);
+    return core_;
+  }
+  std::unique_ptr<detail::future_core>& require_core() {
+    if (!core_) throw std::future_error(std::future_errc::no_state);
+    return core_;
+  }
+
+  std::unique_ptr<detail::future_core> core_;
+};
+
+}  // namespace multiproc

@@ -1,0 +1,138 @@
+// The parent's side of an async() child: start, wait, read the outcome,
+// cancel, and kill-and-reap on destruction.
+#include <signal.h>
+
+#include <chrono>
+#include <mutex>
+#include <system_error>
+
+#include "multiproc/detail/async_child.hpp"
+#include "multiproc/errors.hpp"
+#include "posix/result_channel.hpp"
+#include "posix/unique_fd.hpp"
+
+namespace multiproc::detail {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+class process_core final : public async_core {
+ public:
+  explicit process_core(std::optional<std::chrono::nanoseconds> timeout)
+      : timeout_(timeout) {
+    if (int err = result_channel::create(channel_)) {
+      throw std::system_error(err, std::generic_category(), "memfd_create");
+    }
+    if (timeout_) {
+      auto deadline = deadline_after(*timeout_);
+      // A timeout beyond ~100 years is no timeout.
+      if (deadline) {
+        deadline_ = deadline;
+        deadline_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                           deadline->time_since_epoch())
+                           .count();
+        if (deadline_ns_ <= 0) deadline_ns_ = 1;
+      } else {
+        timeout_.reset();
+      }
+    }
+  }
+
+  // Kills and reaps a child that still runs: nobody can read its result.
+  ~process_core() override {
+    if (!child_) return;
+    try {
+      if (!child_->join(std::chrono::nanoseconds(0))) {
+        child_->kill();
+        child_->join();
+      }
+    } catch (...) {
+      // A closed handle (the user called close(), which needs an ended
+      // child) or a failing waitid: nothing more to do.
+    }
+  }
+
+  int channel_fd() const noexcept override { return channel_.get(); }
+  std::int64_t deadline_ns() const noexcept override { return deadline_ns_; }
+
+  void start(multiproc::process child) override {
+    child.start();
+    child_.emplace(std::move(child));
+  }
+
+  bool wait_until(std::optional<steady::time_point> deadline) override {
+    if (!deadline) {
+      child_->join();
+      return true;
+    }
+    return child_->join_until(*deadline);
+  }
+
+  result_payload take() override {
+    std::lock_guard lock(mutex_);
+    const int code = child_->exitcode().value_or(-SIGKILL);
+    if (code == 0 && channel_) {
+      result_channel::committed result;
+      int err = result_channel::read(channel_.get(), result);
+      channel_.reset();
+      if (err != 0) {
+        throw std::system_error(err, std::generic_category(),
+                                "multiproc: reading the result");
+      }
+      if (result.kind == static_cast<std::uint32_t>(result_kind::value)) {
+        return {result.payload, std::move(result.storage)};
+      }
+      if (result.kind == static_cast<std::uint32_t>(result_kind::exception)) {
+        decoder in(result.payload);
+        throw_encoded_exception(in);
+      }
+    }
+    channel_.reset();
+    if (cancel_requested_) throw cancelled_error();
+    if (deadline_ && code == -SIGKILL && steady::now() >= *deadline_) {
+      throw timeout_error(*timeout_);
+    }
+    throw process_died(code);
+  }
+
+  bool cancel() override {
+    std::lock_guard lock(mutex_);
+    if (!channel_) return cancel_requested_;  // outcome already taken
+    if (cancel_requested_) return true;
+    if (child_->join(std::chrono::nanoseconds(0))) return false;
+    cancel_requested_ = true;
+    child_->kill();
+    child_->join();
+    // The child may have finished between the look and the kill; then its
+    // outcome stands, as Python's cancel() of a finished future.
+    bool delivered = false;
+    if (child_->exitcode() == 0 &&
+        result_channel::has_result(channel_.get(), delivered) == 0 &&
+        delivered) {
+      cancel_requested_ = false;
+      return false;
+    }
+    return true;
+  }
+
+  multiproc::process process() const override { return *child_; }
+
+ private:
+  std::optional<std::chrono::nanoseconds> timeout_;
+  std::optional<steady::time_point> deadline_;
+  std::int64_t deadline_ns_ = 0;
+  unique_fd channel_;
+  // Optional: a default-constructed process would consume a name counter.
+  std::optional<multiproc::process> child_;
+  std::mutex mutex_;
+  bool cancel_requested_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<async_core> make_async_core(
+    std::optional<std::chrono::nanoseconds> timeout) {
+  return std::make_unique<process_core>(timeout);
+}
+
+}  // namespace multiproc::detail
