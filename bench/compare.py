@@ -111,7 +111,7 @@ FIGURES = {
     "forksize": ("latency_us", "us", None,
                  "fork cost against parent size (start+join)"),
 }
-CHILDREN_EXTRA = [("start_first100_us", "us"), ("start_last100_us", "us"),
+CHILDREN_EXTRA = [("start_phase_ms", "ms"), ("start_first100_us", "us"), ("start_last100_us", "us"),
                   ("heap_per_child_bytes", "B"), ("rss_per_child_bytes", "B")]
 
 

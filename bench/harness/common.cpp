@@ -123,6 +123,9 @@ void record_many_children(results& out, double total_ms,
                           const std::vector<double>& start_us,
                           double heap_delta, double rss_delta) {
   out.add("total_ms", total_ms);
+  double start_sum = 0;
+  for (double us : start_us) start_sum += us;
+  out.add("start_phase_ms", start_sum / 1e3);
   const auto edge = static_cast<std::ptrdiff_t>(kEdgeStarts);
   out.add("start_first100_us",
           median({start_us.begin(), start_us.begin() + edge}));

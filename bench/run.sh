@@ -1,0 +1,41 @@
+#!/bin/sh
+# The one command behind BENCHMARKS.md: builds the benchmarks (Release with
+# debug info, in build-bench/), runs the interleaved comparison, writes
+# bench/results/results.json and draws bench/results/chart.png from it.
+#
+#   bench/run.sh            full run (about 5 minutes on 2 CPUs)
+#   bench/run.sh --quick    3 rounds, no 50/800 MB parents (about 1 minute)
+#
+# Other arguments go to bench/compare.py (--rounds N, --only TEXT, --out F).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+build="$root/build-bench"
+python=${PYTHON:-python3}
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMULTIPROC_BUILD_BENCH=ON -DMULTIPROC_BUILD_TESTS=OFF \
+  -DMULTIPROC_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$build" --target multiproc_compare multiproc_bench \
+  -j "$(nproc)" >/dev/null
+
+echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+status=0
+"$python" "$here/compare.py" --bin "$build/bench/multiproc_compare" \
+  --python "$python" "$@" || status=$?
+
+# The chart needs matplotlib (Debian: python3-matplotlib); use whichever
+# python has it.
+results="$here/results/results.json"
+for arg in "$@"; do
+  case "$prev_arg${prev_arg:+=}$arg" in --out=*) results=$arg ;; esac
+  prev_arg=$arg
+done
+for py in "$python" /usr/bin/python3; do
+  if "$py" -c 'import matplotlib' 2>/dev/null; then
+    "$py" "$here/chart.py" "$results"
+    exit $status
+  fi
+done
+echo "chart skipped: no python with matplotlib (apt-get install python3-matplotlib)" >&2
+exit $status
