@@ -30,6 +30,7 @@
 // is not ready until they finish.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <future>
@@ -71,6 +72,9 @@ class future_core {
   virtual bool cancel() = 0;
   /// The process doing the work.
   virtual multiproc::process process() const = 0;
+
+  /// Set by the future when get() takes the outcome.
+  std::atomic<bool> retrieved{false};
 };
 
 }  // namespace detail
@@ -99,15 +103,17 @@ class future {
   ~future() = default;
 
   /// Waits for the child to end and returns its result. The future is then
-  /// invalid (valid() is false), whether get() returned or threw.
+  /// invalid (valid() is false), whether get() returned or threw; the
+  /// child has been reaped.
   /// Errors: the child's exception; process_died; timeout_error;
   /// cancelled_error (see the top of this file); std::future_error
   /// (no_state) on an invalid future; codec_error when the result's bytes
   /// do not decode (a user codec that reads what it did not write).
   R get() {
-    std::unique_ptr<detail::future_core> core = std::move(require_core());
-    core->wait_until(std::nullopt);
-    detail::result_payload payload = core->take();
+    detail::future_core& core = require_core();
+    core.wait_until(std::nullopt);
+    if (core.retrieved.exchange(true)) no_state();
+    detail::result_payload payload = core.take();
     if constexpr (!std::is_void_v<R>) {
       return multiproc::decode<R>(payload.bytes);
     }
@@ -115,7 +121,7 @@ class future {
 
   /// Waits until the child has ended (and been reaped).
   /// Errors: std::future_error (no_state) on an invalid future.
-  void wait() const { require_core()->wait_until(std::nullopt); }
+  void wait() const { require_core().wait_until(std::nullopt); }
 
   /// Waits at most `timeout`: std::future_status::ready once the child has
   /// ended, std::future_status::timeout otherwise (never deferred). A zero
@@ -124,7 +130,7 @@ class future {
   template <class Rep, class Period>
   std::future_status wait_for(
       std::chrono::duration<Rep, Period> timeout) const {
-    return require_core()->wait_until(detail::deadline_after(timeout))
+    return require_core().wait_until(detail::deadline_after(timeout))
                ? std::future_status::ready
                : std::future_status::timeout;
   }
@@ -135,7 +141,7 @@ class future {
   std::future_status wait_until(
       const std::chrono::time_point<Clock, Duration>& deadline) const {
     if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return require_core()->wait_until(
+      return require_core().wait_until(
                  std::chrono::time_point_cast<
                      std::chrono::steady_clock::duration>(deadline))
                  ? std::future_status::ready
@@ -151,7 +157,9 @@ class future {
   }
 
   /// True until get() or a move from this future.
-  bool valid() const noexcept { return core_ != nullptr; }
+  bool valid() const noexcept {
+    return core_ != nullptr && !core_->retrieved.load();
+  }
 
   /// Kills the child (SIGKILL) and reaps it before returning. Returns true
   /// when that cancelled the future: get() will throw cancelled_error.
@@ -159,21 +167,23 @@ class future {
   /// or death stands) or the future is invalid.
   /// Python: Future.cancel(), which cannot stop a running call; this one
   /// can.
-  bool cancel() { return core_ ? core_->cancel() : false; }
+  bool cancel() { return valid() ? core_->cancel() : false; }
 
   /// A handle to the child (to read its pid, name or exitcode). Joining or
   /// signalling it through the handle is allowed; close() on it is not.
   /// Errors: std::future_error (no_state) on an invalid future.
-  multiproc::process process() const { return require_core()->process(); }
+  multiproc::process process() const { return require_core().process(); }
 
  private:
-  const std::unique_ptr<detail::future_core>& require_core() const {
-    if (!core_) throw std::future_error(std::future_errc::no_state);
-    return core_;
+  [[noreturn]] static void no_state() {
+    throw std::future_error(std::future_errc::no_state);
   }
-  std::unique_ptr<detail::future_core>& require_core() {
-    if (!core_) throw std::future_error(std::future_errc::no_state);
-    return core_;
+  // The core stays until the future is destroyed (get() only marks it
+  // retrieved), so that cancel() from another thread never races with
+  // get() over the pointer.
+  detail::future_core& require_core() const {
+    if (!valid()) no_state();
+    return *core_;
   }
 
   std::unique_ptr<detail::future_core> core_;

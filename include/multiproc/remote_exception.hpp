@@ -45,7 +45,7 @@ struct registered_exception {
   /// returns true if it is an E (or derives from E), else returns false.
   bool (*encode)(encoder& out);
   /// Throws the E that `encode` wrote.
-  [[noreturn]] void (*rethrow)(decoder& in);
+  void (*rethrow)(decoder& in);
 };
 
 /// Adds an entry. Thread safety: any thread; lock-free for readers, so a
