@@ -14,5 +14,6 @@
 #include "multiproc/codec.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/future.hpp"
+#include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"

@@ -1,0 +1,135 @@
+// How a pool task crosses to a worker: which callables can, how the
+// arguments are encoded, and the entry function that runs them there.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "multiproc/codec.hpp"
+#include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/future.hpp"
+
+namespace multiproc::detail {
+
+/// True for the callables a pool can send to a worker. Workers are forks
+/// of the parent, so a function's address means the same there, and a
+/// type with no state can be made anew; a capture would have to be
+/// serialized, and a pool sends only arguments.
+template <class F>
+inline constexpr bool is_function_pointer =
+    std::is_pointer_v<F>&& std::is_function_v<std::remove_pointer_t<F>>;
+template <class F>
+inline constexpr bool is_stateless_callable = std::is_class_v<F>&&
+    std::is_empty_v<F>&& std::is_default_constructible_v<F>;
+
+template <class F>
+constexpr void require_pool_callable() {
+  static_assert(
+      is_function_pointer<F> || is_stateless_callable<F>,
+      "multiproc::pool: a task must be a function pointer, a captureless "
+      "lambda or an empty, default-constructible function-object type. "
+      "Captures do not travel to a worker: pass the values as arguments "
+      "(they go through multiproc::codec), or use multiproc::async, whose "
+      "child is forked for the call and sees every capture.");
+}
+
+template <class F>
+void write_callable(encoder& out, F fn) {
+  if constexpr (is_function_pointer<F>) {
+    out.write(reinterpret_cast<std::uintptr_t>(fn));
+  }
+}
+
+template <class F>
+F read_callable(decoder& in) {
+  if constexpr (is_function_pointer<F>) {
+    return reinterpret_cast<F>(  // NOLINT(performance-no-int-to-ptr)
+        in.read<std::uintptr_t>());
+  } else {
+    return F{};
+  }
+}
+
+/// In a worker, inside a catch block: encodes the exception being handled
+/// into `output`. multiproc::exit() in a task ends the worker instead (the
+/// task then fails with process_died, as a crash would).
+void encode_task_failure(std::vector<std::byte>& output) noexcept;
+
+/// Runs one call: input = callable, tuple of arguments; output = result.
+template <class F, class R, class ArgsTuple>
+bool call_entry(std::span<const std::byte> input,
+                std::vector<std::byte>& output) noexcept {
+  try {
+    decoder in(input);
+    F fn = read_callable<F>(in);
+    ArgsTuple args = in.read<ArgsTuple>();
+    encoder out;
+    if constexpr (std::is_void_v<R>) {
+      std::apply(fn, std::move(args));
+    } else {
+      auto&& value = std::apply(fn, std::move(args));
+      out.write(static_cast<const R&>(value));
+    }
+    output = std::move(out).take_bytes();
+    return true;
+  } catch (...) {
+    encode_task_failure(output);
+    return false;
+  }
+}
+
+/// Writes a chunk's items the way chunk_entry reads them: a count, then
+/// each item (so a chunk is encoded straight from the caller's items).
+template <class Item, class Iterator>
+void write_chunk(encoder& out, Iterator first, std::size_t count) {
+  out.write_size(count);
+  for (std::size_t i = 0; i < count; ++i, ++first) {
+    out.write(static_cast<const Item&>(*first));
+  }
+}
+
+/// Runs a chunk of a map: input = callable, count, items; output = vector
+/// of results. With `Star`, each item is a tuple of arguments (starmap).
+/// One item's exception fails the whole chunk, as in Python.
+template <class F, class R, class Item, bool Star>
+bool chunk_entry(std::span<const std::byte> input,
+                 std::vector<std::byte>& output) noexcept {
+  try {
+    decoder in(input);
+    F fn = read_callable<F>(in);
+    const std::size_t count = in.read_size();
+    std::vector<R> results;
+    results.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      Item item = in.read<Item>();
+      if constexpr (Star) {
+        results.push_back(std::apply(fn, std::move(item)));
+      } else {
+        results.push_back(std::invoke(fn, std::move(item)));
+      }
+    }
+    output = encode(results);
+    return true;
+  } catch (...) {
+    encode_task_failure(output);
+    return false;
+  }
+}
+
+/// The future_core of a pool task.
+/// Errors (take): as future::get(); cancelled_error also after terminate().
+std::unique_ptr<future_core> make_pool_future_core(
+    std::shared_ptr<pool_engine> engine, std::shared_ptr<task_record> task);
+
+/// Throws the error a finished, failed task stands for (the task's own
+/// exception, process_died, timeout_error, cancelled_error).
+/// Precondition: the task is finished with an outcome other than value.
+[[noreturn]] void throw_task_failure(const task_record& task);
+
+}  // namespace multiproc::detail

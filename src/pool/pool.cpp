@@ -1,0 +1,46 @@
+// multiproc::pool: the parts of the typed front end that are not templates.
+#include "multiproc/pool.hpp"
+
+#include "multiproc/process.hpp"
+
+namespace multiproc {
+namespace {
+
+detail::pool_config engine_config(pool_options& options) {
+  detail::pool_config config;
+  config.processes = options.processes != 0 ? options.processes : cpu_count();
+  config.initializer = std::move(options.initializer);
+  config.max_tasks_per_child = options.max_tasks_per_child;
+  config.kill_grace = options.kill_grace;
+  return config;
+}
+
+}  // namespace
+
+pool::pool(pool_options options)
+    : engine_(std::make_shared<detail::pool_engine>(engine_config(options))),
+      task_timeout_(options.task_timeout) {}
+
+pool::~pool() {
+  try {
+    engine_->close();
+    engine_->join();
+  } catch (...) {
+    // join() after close() cannot report misuse; a failing OS call here
+    // leaves the engine's own destructor (with the last future) to stop it.
+  }
+}
+
+void pool::close() { engine_->close(); }
+void pool::terminate() { engine_->terminate(); }
+void pool::join() { engine_->join(); }
+
+std::size_t pool::chunksize_for(std::size_t items,
+                                std::size_t requested) const {
+  if (requested != 0) return requested;
+  // Python's Pool.map: about four chunks per worker.
+  const std::size_t chunks = 4 * std::size_t{engine_->processes()};
+  return (items + chunks - 1) / chunks;
+}
+
+}  // namespace multiproc

@@ -1,0 +1,90 @@
+// The future_core of a pool task: waits on the task's record and turns its
+// outcome into a value or the matching exception.
+#include <system_error>
+
+#include "child_main.hpp"
+#include "multiproc/detail/pool_tasks.hpp"
+#include "multiproc/errors.hpp"
+#include "multiproc/remote_exception.hpp"
+
+namespace multiproc::detail {
+namespace {
+
+class pool_task_core final : public future_core {
+ public:
+  pool_task_core(std::shared_ptr<pool_engine> engine,
+                 std::shared_ptr<task_record> task)
+      : engine_(std::move(engine)), task_(std::move(task)) {}
+
+  bool wait_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline) override {
+    return task_->wait_until(deadline);
+  }
+
+  result_payload take() override {
+    if (task_->outcome != task_outcome::value) throw_task_failure(*task_);
+    // The record keeps the bytes alive for as long as the payload is used.
+    return {task_->payload, task_};
+  }
+
+  bool cancel() override { return engine_->cancel(task_); }
+
+  multiproc::process process() const override {
+    // A pool task has no process of its own: workers serve many tasks.
+    throw usage_error("a pool task has no process of its own");
+  }
+
+ private:
+  std::shared_ptr<pool_engine> engine_;
+  std::shared_ptr<task_record> task_;
+};
+
+}  // namespace
+
+std::unique_ptr<future_core> make_pool_future_core(
+    std::shared_ptr<pool_engine> engine, std::shared_ptr<task_record> task) {
+  return std::make_unique<pool_task_core>(std::move(engine), std::move(task));
+}
+
+void throw_task_failure(const task_record& task) {
+  switch (task.outcome) {
+    case task_outcome::exception: {
+      decoder in(task.payload);
+      throw_encoded_exception(in);
+    }
+    case task_outcome::died:
+      throw process_died(task.exitcode);
+    case task_outcome::timed_out:
+      throw timeout_error(task.timeout.value_or(std::chrono::nanoseconds(0)));
+    case task_outcome::cancelled:
+      throw cancelled_error();
+    case task_outcome::broken:
+      throw process_died(task.exitcode);
+    case task_outcome::pending:
+    case task_outcome::value:
+      break;
+  }
+  throw std::logic_error("multiproc: task has no failure to report");
+}
+
+void encode_task_failure(std::vector<std::byte>& output) noexcept {
+  try {
+    throw;
+  } catch (const exit_request& request) {
+    // multiproc::exit() in a task ends the worker, as it would end any
+    // child; the task then fails with process_died and that code.
+    finish_child(request.code);
+  } catch (...) {
+  }
+  try {
+    encoder out;
+    encode_current_exception(out);
+    output = std::move(out).take_bytes();
+  } catch (...) {
+    // Not even the exception could be encoded (out of memory): end the
+    // worker, so that the task fails with process_died rather than hang.
+    finish_child(1);
+  }
+}
+
+}  // namespace multiproc::detail
