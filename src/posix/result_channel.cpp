@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace multiproc::detail::result_channel {
@@ -51,6 +52,23 @@ int read_at(int fd, void* data, std::size_t size, std::uint64_t offset,
     got += static_cast<std::size_t>(n);
   }
   return 0;
+}
+
+// Unmapping the last reference to a large memfd frees all its pages, which
+// costs about a third of the transfer itself (75 ms for 256 MiB on a small
+// VM). The value has been decoded by then, so the freeing is done off the
+// caller's path by a short-lived thread; inline if no thread can be had.
+constexpr std::size_t kBackgroundRelease = std::size_t{16} << 20;
+
+void release_mapping(void* map, std::size_t length) noexcept {
+  if (length >= kBackgroundRelease) {
+    try {
+      std::thread([map, length] { ::munmap(map, length); }).detach();
+      return;
+    } catch (...) {
+    }
+  }
+  ::munmap(map, length);
 }
 
 }  // namespace
@@ -135,9 +153,14 @@ int read(int fd, committed& out) {
                      MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED) return errno;
   const auto* base = static_cast<const std::byte*>(map);
-  out.storage = std::shared_ptr<const void>(map, [length](const void* p) {
-    ::munmap(const_cast<void*>(p), static_cast<std::size_t>(length));
-  });
+  try {
+    out.storage = std::shared_ptr<const void>(map, [length](const void* p) {
+      release_mapping(const_cast<void*>(p), static_cast<std::size_t>(length));
+    });
+  } catch (...) {
+    ::munmap(map, static_cast<std::size_t>(length));
+    throw;
+  }
   out.payload = std::span<const std::byte>(base + kHeaderSize,
                                            static_cast<std::size_t>(h.size));
   out.kind = h.kind;
