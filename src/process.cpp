@@ -33,7 +33,12 @@ std::shared_ptr<process_state> make_state(process_options options) {
                                                reg.next_identity());
   state->name = std::move(options.name);
   // Python copies the creator's config, daemon flag included.
-  state->daemon = options.daemon.value_or(reg.current()->daemon);
+  if (options.daemon) {
+    state->daemon = *options.daemon;
+  } else {
+    std::lock_guard lock(reg.current()->mutex);
+    state->daemon = reg.current()->daemon;
+  }
   state->kill_on_parent_death = options.kill_on_parent_death;
   return state;
 }
@@ -88,6 +93,16 @@ void process::run() {
 void process::start() {
   process_state& s = *state_;
   registry& reg = registry::get();
+  // What the child must know of its creator, taken before `starting` is set
+  // so that nothing between here and the fork can throw and leave the
+  // object stuck half started.
+  std::string parent_name;
+  bool parent_is_daemon = false;
+  {
+    std::lock_guard lock(reg.current()->mutex);
+    parent_name = reg.current()->name;
+    parent_is_daemon = reg.current()->daemon;
+  }
   {
     std::lock_guard lock(s.mutex);
     s.throw_if_closed_locked();
@@ -98,7 +113,7 @@ void process::start() {
       throw usage_error(
           "can only start a process object created by current process");
     }
-    if (reg.current()->daemon) {
+    if (parent_is_daemon) {
       throw usage_error("daemonic processes are not allowed to have children");
     }
     ensure_name_locked(*this, s);
@@ -106,7 +121,7 @@ void process::start() {
   }
   // From here until fork returns no lock of ours is held, so the child
   // inherits them all unlocked (it resets its own state's lock regardless).
-  detail::child_context context{this, reg.current()->name, ::getpid()};
+  detail::child_context context{this, std::move(parent_name), ::getpid()};
   detail::launch_request request{&detail::child_main, &context,
                                  s.kill_on_parent_death};
   detail::flush_standard_streams();
@@ -206,7 +221,8 @@ bool process::daemon() const {
 
 void process::set_daemon(bool daemon) {
   std::lock_guard lock(state_->mutex);
-  if (state_->started || state_->starting) {
+  // Python checks `_popen is None`, which close() makes true again.
+  if ((state_->started || state_->starting) && !state_->closed) {
     throw usage_error("process has already started");
   }
   state_->daemon = daemon;
@@ -226,9 +242,11 @@ void process::interrupt() { send_signal(SIGINT); }
 void process::send_signal(int signo) {
   std::lock_guard lock(state_->mutex);
   state_->throw_if_closed_locked();
-  if (!state_->started && state_->kind == process_kind::child) {
-    throw usage_error("process not started");
+  // Python's _MainProcess and _ParentProcess have no terminate() at all.
+  if (state_->kind != process_kind::child) {
+    throw usage_error("can only signal a child process");
   }
+  if (!state_->started) throw usage_error("process not started");
   if (state_->ended || !state_->pidfd) return;
   // Signalling through the pidfd cannot reach a reused pid, and a process
   // that ended but is not yet reaped simply ignores it.
@@ -245,9 +263,9 @@ void process::close() {
         "Cannot close a process while it is still running. You should first "
         "call join() or terminate().");
   }
-  state_->pidfd.reset();
-  state_->target.reset();
   state_->closed = true;
+  state_->release_pidfd_locked();
+  state_->target.reset();
 }
 
 process current_process() { return process(registry::get().current()); }

@@ -39,27 +39,27 @@ bool process_state::refresh_locked() {
   return true;
 }
 
+void process_state::release_pidfd_locked() {
+  if (waiters == 0) pidfd.reset();
+}
+
 bool process_state::wait_until(std::optional<pidfd::deadline> deadline) {
   for (;;) {
     pollfd watched{};
     {
       std::lock_guard lock(mutex);
       if (refresh_locked()) return true;
-      if (!reapable_here()) {
-        // Watching only: readiness is the end.
-        if (!pidfd) return false;
-      }
+      if (!pidfd) return false;  // watching a view that has nothing to watch
       watched = {pidfd.get(), POLLIN, 0};
+      ++waiters;
     }
     int ready = 0;
-    if (int err =
-            pidfd::wait_readable(std::span(&watched, 1), deadline, ready)) {
+    int err = pidfd::wait_readable(std::span(&watched, 1), deadline, ready);
+    std::lock_guard lock(mutex);
+    if (--waiters == 0 && closed) pidfd.reset();
+    if (err != 0)
       throw std::system_error(err, std::generic_category(), "ppoll");
-    }
-    if (ready == 0) {
-      std::lock_guard lock(mutex);
-      return refresh_locked();
-    }
+    if (ready == 0) return refresh_locked();
     // Readable: the next refresh reaps it (or another thread already did).
     if (!reapable_here()) return true;
   }

@@ -53,6 +53,10 @@ struct process_state {
   bool ended = false;  // the child has ended and been reaped (by anyone)
   pid_t pid = 0;
   unique_fd pidfd;
+  /// Threads inside wait_until() between reading `pidfd` and polling it.
+  /// close() leaves the fd to the last of them, so that none of them polls
+  /// a closed fd whose number a new file may already have taken.
+  unsigned waiters = 0;
   std::optional<int> exitcode;
   unique_callable target;
 
@@ -71,6 +75,9 @@ struct process_state {
 
   /// Throws usage_error("process object is closed") when closed. Lock held.
   void throw_if_closed_locked() const;
+
+  /// close(): releases the pidfd now, or when the last waiter leaves.
+  void release_pidfd_locked();
 };
 
 }  // namespace multiproc::detail
