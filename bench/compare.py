@@ -302,6 +302,24 @@ def print_report(table, targets, out=sys.stdout):
         w("| %s | %s | %s | %s | %s | %s |\n" % (
             e["label"], metric, fmt(e["median"], e["unit"]),
             fmt(e["p10"], e["unit"]), fmt(e["p90"], e["unit"]), ratio))
+    sizes = {}
+    for e in table:
+        if e["metric"] == "latency_us" and e["figure"] in (
+                "startjoin", "startjoin200", "forksize"):
+            impl = e["label"].split("@")[0]
+            sizes.setdefault(e["ballast_mb"], {})[impl] = e["median"]
+    if len(sizes) > 1:
+        w("\n### fork cost against parent size (start+join medians, us)\n\n"
+          "| parent touched | raw fork+waitpid | multiproc | cpython fork |"
+          " multiproc / raw |\n|---:|---:|---:|---:|---:|\n")
+        for mb in sorted(sizes):
+            row = sizes[mb]
+            raw, ours = row.get("raw_fork_waitpid"), row.get("multiproc")
+            w("| %d MB | %s | %s | %s | %s |\n" % (
+                mb, fmt(raw or float("nan"), "us"),
+                fmt(ours or float("nan"), "us"),
+                fmt(row.get("cpython_fork", float("nan")), "us"),
+                "%.2fx" % (ours / raw) if raw and ours else "-"))
     w("\n### Targets\n\n| target | measured | limit | result |\n"
       "|---|---:|---:|:---:|\n")
     for t in targets:
@@ -323,7 +341,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
-    rounds = args.rounds or (3 if args.quick else 12)
+    rounds = args.rounds or (3 if args.quick else 20)
 
     problems = check_limits()
     if problems:

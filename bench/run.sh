@@ -3,7 +3,7 @@
 # debug info, in build-bench/), runs the interleaved comparison, writes
 # bench/results/results.json and draws bench/results/chart.png from it.
 #
-#   bench/run.sh            full run (about 5 minutes on 2 CPUs)
+#   bench/run.sh            full run (about 3 minutes on 2 CPUs)
 #   bench/run.sh --quick    3 rounds, no 50/800 MB parents (about 1 minute)
 #
 # Other arguments go to bench/compare.py (--rounds N, --only TEXT, --out F).
@@ -27,6 +27,7 @@ status=0
 # The chart needs matplotlib (Debian: python3-matplotlib); use whichever
 # python has it.
 results="$here/results/results.json"
+prev_arg=""
 for arg in "$@"; do
   case "$prev_arg${prev_arg:+=}$arg" in --out=*) results=$arg ;; esac
   prev_arg=$arg
