@@ -1,5 +1,6 @@
-# Warnings and sanitizers for the project's own targets (never forced on
-# consumers through the exported target).
+# Warnings and sanitizers for the project's own targets. Warnings stay
+# private; a sanitizer's link option is public, because a sanitized static
+# library cannot be linked without its runtime.
 function(multiproc_set_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow

@@ -258,7 +258,9 @@ void process::send_signal(int signo) {
 void process::close() {
   std::lock_guard lock(state_->mutex);
   if (state_->kind == process_kind::main || state_->closed) return;
-  if (state_->started && !state_->refresh_locked()) {
+  // A child may close its view of the parent at any time, as in Python.
+  if (state_->kind == process_kind::child && state_->started &&
+      !state_->refresh_locked()) {
     throw usage_error(
         "Cannot close a process while it is still running. You should first "
         "call join() or terminate().");

@@ -56,10 +56,10 @@ namespace multiproc {
 /// Options for async().
 struct async_options {
   /// The child's name (process().name()); empty: generated, Python style.
-  std::string name;
+  std::string name{};
   /// Kill the child (SIGKILL) once this has passed since async() was
   /// called; get() then throws timeout_error. Empty: no limit.
-  std::optional<std::chrono::nanoseconds> timeout;
+  std::optional<std::chrono::nanoseconds> timeout{};
 };
 
 /// The type a future from async(fn, args...) holds: what

@@ -68,12 +68,12 @@ struct pool_options {
   /// it throws, the pool is broken: every task fails (process_died, with
   /// the initializer's message) and no worker is started again (Python
   /// instead restarts workers forever, gh-87472).
-  std::function<void()> initializer;
+  std::function<void()> initializer{};
   /// A worker exits after this many tasks (a map chunk counts as one) and
   /// is replaced; 0: no limit.
   unsigned max_tasks_per_child = 0;
   /// Default timeout of every task; empty: none.
-  std::optional<std::chrono::nanoseconds> task_timeout;
+  std::optional<std::chrono::nanoseconds> task_timeout{};
   /// terminate(): time between SIGTERM and SIGKILL.
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
 };
@@ -81,7 +81,7 @@ struct pool_options {
 struct task_options {
   /// Overrides pool_options::task_timeout for this task. It counts from the
   /// moment a worker starts the task.
-  std::optional<std::chrono::nanoseconds> timeout;
+  std::optional<std::chrono::nanoseconds> timeout{};
 };
 
 struct map_options {
@@ -90,7 +90,7 @@ struct map_options {
   std::size_t chunksize = 0;
   /// Called on the calling thread as chunks complete, with the number of
   /// items done and the total (imap: the total so far read).
-  std::function<void(std::size_t done, std::size_t total)> progress;
+  std::function<void(std::size_t done, std::size_t total)> progress{};
 };
 
 /// The type a pool task returns: fn invoked with decayed arguments.

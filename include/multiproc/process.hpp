@@ -66,10 +66,10 @@ std::optional<steady_deadline> deadline_after(
 /// Options fixed at construction.
 struct process_options {
   /// Empty: generated Python style (`Process-1`, `Process-1:2`, ...).
-  std::string name;
+  std::string name{};
   /// Empty: inherit the creator's flag (false in the main process, true in
   /// a daemon child). A daemon child is sent SIGTERM when its creator ends.
-  std::optional<bool> daemon;
+  std::optional<bool> daemon{};
   /// Beyond Python: the child gets SIGKILL if the process that created it
   /// dies first. Follows the creating process, not the thread that called
   /// start().
