@@ -16,7 +16,8 @@ inline double slowdown() {
 }
 
 /// Generous upper bound for something expected to take `expected`.
-inline std::chrono::milliseconds late_bound(std::chrono::milliseconds expected) {
+inline std::chrono::milliseconds late_bound(
+    std::chrono::milliseconds expected) {
   auto slack = std::chrono::milliseconds(500) + expected;
   return std::chrono::milliseconds(static_cast<long>(
       static_cast<double>((expected + slack).count()) * slowdown()));
@@ -30,7 +31,8 @@ class stopwatch {
   }
 
  private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
 };
 
 }  // namespace multiproc::testing
