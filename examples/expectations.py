@@ -140,4 +140,29 @@ EXAMPLES = {
         ],
         wall=(0.95, 6),
     ),
+    "12_pool": dict(
+        lines=[
+            line(0, OUT, r"map: 1 4 9 16", at=(0, 3)),
+            line(1, OUT, r"submit: 10"),
+            line(2, OUT, r"submit: 11"),
+            line(3, OUT, r"submit: 12"),
+            line(4, OUT, r"submit: failed alone: process died with exit code "
+                 r"-11 \(SIGSEGV\)"),
+            line(5, OUT, r"submit: 14"),
+            line(6, OUT, r"submit: 15"),
+            line(7, OUT, r"timeout: process timed out after 0\.5s and was killed",
+                 at=(0.45, 5)),
+            line(8, OUT, r"still serving: 144"),
+        ],
+        wall=(0.45, 8),
+    ),
+    "13_pool_progress": dict(
+        lines=[
+            # The bar redraws itself with carriage returns on one line; it
+            # must end full.
+            line(0, OUT, r"(\r\[#* *\] \d+/400)*\r\[#{40}\] 400/400"),
+            line(1, OUT, r"sum of squares: 21253400"),
+        ],
+        wall=(0.4, 20),
+    ),
 }
