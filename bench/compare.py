@@ -70,6 +70,7 @@ def plan():
         # (2) join wake latency.
         Row("wake", "wake/raw_waitpid", n, 25, 10),
         Row("wake", "wake/multiproc", n, 25, 10),
+        Row("wake", "wake/multiproc_exit_in_callable", n, 25, 10),
         Row("wake", "wake/cpython_fork", p, 25, 10),
         # (3) join(50 ms) overshoot on a live child.
         Row("overshoot", "overshoot/raw_poll_pidfd", n, 6, 3),

@@ -41,6 +41,24 @@ void wake(int iterations, results& out) {
   }
 }
 
+// Diagnostic split of the figure above: the callable ends the child itself
+// with _exit, skipping the library's exit steps, so what remains over the
+// floor is the parent's side of join().
+void wake_exit_in_callable(int iterations, results& out) {
+  shared_stamp stamp;
+  for (int i = 0; i < iterations; ++i) {
+    mp::process child([&stamp] {
+      std::this_thread::sleep_for(kWakeChildDelay);
+      stamp.write_now();
+      ::_exit(0);
+    });
+    child.start();
+    child.join();
+    const std::uint64_t now = monotonic_ns();
+    out.add("latency_us", static_cast<double>(now - stamp.read()) / 1e3);
+  }
+}
+
 // A child that blocks until the parent closes the pipe it reads.
 mp::process make_live_child(int& release_fd) {
   int fds[2];
@@ -121,6 +139,7 @@ void many_children(int iterations, results& out) {
 void add_multiproc_cases(std::vector<case_def>& cases) {
   cases.push_back({"startjoin/multiproc", start_join});
   cases.push_back({"wake/multiproc", wake});
+  cases.push_back({"wake/multiproc_exit_in_callable", wake_exit_in_callable});
   cases.push_back({"overshoot/multiproc", overshoot});
   cases.push_back({"is_alive/multiproc", is_alive});
   cases.push_back({"children2000/multiproc", many_children});
