@@ -206,7 +206,7 @@ TEST(CodecRoundtrip, UserCodec) {
 
 TEST(CodecRoundtrip, ShortInputThrowsCodecError) {
   std::vector<std::byte> bytes = mp::encode(std::string("abcdef"));
-  bytes.resize(bytes.size() - 1);
+  bytes.pop_back();
   EXPECT_THROW(mp::decode<std::string>(bytes), mp::codec_error);
   EXPECT_THROW(mp::decode<int>(std::vector<std::byte>(2)), mp::codec_error);
   // A huge count in corrupt input must not allocate: it is checked first.
