@@ -72,7 +72,7 @@ class encoder {
   /// `sink` without copying them, and the rest buffered (flush() sends the
   /// buffer).
   encoder(sink_function sink, void* context,
-          std::size_t direct_threshold = 64 * 1024) noexcept
+          std::size_t direct_threshold = std::size_t{64} * 1024) noexcept
       : sink_(sink), sink_context_(context), threshold_(direct_threshold) {}
 
   /// Appends `size` raw bytes.

@@ -402,8 +402,8 @@ class pool {
       typename decltype(result_of_item<F, Item, Star>())::type;
 
   template <class F, class Item, bool Star, class Range>
-  std::vector<item_result_t<F, Item, Star>> map_impl(F fn, Range&& inputs,
-                                                     map_options options) {
+  std::vector<item_result_t<F, Item, Star>> map_impl(
+      F fn, Range&& inputs, const map_options& options) {
     detail::require_pool_callable<F>();
     using result = item_result_t<F, Item, Star>;
     static_assert(!std::is_void_v<result>,
