@@ -68,6 +68,10 @@ class process_died : public std::runtime_error {
  public:
   /// `exitcode` as process::exitcode(): n for exit(n), -N for signal N.
   explicit process_died(int exitcode);
+  /// With a message of the library's own (a pool whose initializer failed
+  /// reports the initializer's error this way).
+  process_died(int exitcode, const std::string& what)
+      : std::runtime_error(what), exitcode_(exitcode) {}
   int exitcode() const noexcept { return exitcode_; }
 
  private:

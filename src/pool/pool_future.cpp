@@ -59,7 +59,7 @@ void throw_task_failure(const task_record& task) {
     case task_outcome::cancelled:
       throw cancelled_error();
     case task_outcome::broken:
-      throw process_died(task.exitcode);
+      throw process_died(task.exitcode, task.message);
     case task_outcome::pending:
     case task_outcome::value:
       break;
