@@ -2,6 +2,7 @@
 // it must survive (spec/pools.md §5, issue 6).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -252,6 +253,37 @@ TEST(PoolCrash, KilledWorkerFailsOnlyItsTaskWhileAThousandOthersSucceed) {
   }
   EXPECT_EQ(succeeded, 999);
   EXPECT_EQ(workers.apply(square, 5), 25);  // a replacement serves
+}
+
+// A page shared with the workers, where a task leaves its worker's pid.
+std::atomic<pid_t>* shared_victim_pid() {
+  static auto* page = static_cast<std::atomic<pid_t>*>(
+      ::mmap(nullptr, sizeof(std::atomic<pid_t>), PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  return page;
+}
+
+TEST(PoolCrash, WorkerSigkilledFromOutsideFailsOnlyItsTask) {
+  shared_victim_pid()->store(0);  // mapped before the workers are forked
+  mp::pool workers(with_processes(2));
+  auto doomed = workers.submit([] {
+    shared_victim_pid()->store(::getpid());
+    std::this_thread::sleep_for(60s);
+    return -1;
+  });
+  std::vector<mp::future<int>> others;
+  for (int i = 0; i < 1000; ++i) others.push_back(workers.submit(square, i));
+  while (shared_victim_pid()->load() == 0) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(::kill(shared_victim_pid()->load(), SIGKILL), 0);
+  try {
+    doomed.get();
+    ADD_FAILURE() << "the killed task returned";
+  } catch (const mp::process_died& e) {
+    EXPECT_EQ(e.exitcode(), -SIGKILL);
+  }
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(others[static_cast<std::size_t>(i)].get(), i * i);
+  }
 }
 
 TEST(PoolCrash, ChunkOfTheDeadWorkerFailsTheMap) {
