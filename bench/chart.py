@@ -51,7 +51,8 @@ def panel(ax, entries, title, unit, log=False):
         text = "%.3g" % e["median"]
         if e.get("ratio") and not e["label"].startswith("raw"):
             text += "  (%.2fx)" % e["ratio"]
-        ax.text(e["median"], i, " " + text, va="center", fontsize=6.5)
+        ax.text(max(e["median"], e["p90"]), i, " " + text, va="center",
+                fontsize=6.5)
     ax.margins(x=0.35)
 
 
@@ -65,7 +66,7 @@ def forksize(ax, table):
         if points:
             ax.plot([p[0] for p in points], [p[1] / 1000 for p in points],
                     marker="o", color=color(impl), label=impl.replace("_", " "))
-    ax.set_title("fork cost against parent size", fontsize=8.5)
+    ax.set_title("fork cost vs parent size", fontsize=8.5)
     ax.set_xlabel("MB of touched memory in the parent", fontsize=7)
     ax.set_ylabel("start+join, ms", fontsize=7)
     ax.tick_params(labelsize=7)
@@ -88,8 +89,7 @@ def memory(ax, entries):
     ax.set_xticks(list(x))
     ax.set_xticklabels([i.replace("_", " ") for i in impls], fontsize=7)
     ax.set_yscale("log")
-    ax.set_title("(5) per-start cost: first 100 (light) / last 100",
-                 fontsize=8.5)
+    ax.set_title("(5) start(): first 100 (light), last 100", fontsize=8.5)
     ax.set_ylabel("us per start() (log)", fontsize=7)
     ax.tick_params(labelsize=7)
 
@@ -115,7 +115,7 @@ def main():
     panel(axes[0][2], rows("wake", "latency_us"),
           "(2) join wake latency", "us (log)", log=True)
     panel(axes[1][0], rows("overshoot", "overshoot_us"),
-          "(3) join(50 ms) overshoot", "us")
+          "(3) join(50 ms) overshoot", "us (log)", log=True)
     panel(axes[1][1], rows("is_alive", "call_us"),
           "(4) is_alive() on a live child", "us per call")
     panel(axes[1][2], rows("children2000", "total_ms"),
