@@ -21,6 +21,9 @@ foreach(case pointer class)
   add_test(NAME CodecCompileFail.${case}
     COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target ${target})
 endforeach()
+# Both build in this tree: never at the same time (ctest -j).
+set_tests_properties(CodecCompileFail.pointer CodecCompileFail.class
+  PROPERTIES RESOURCE_LOCK multiproc_build_tree)
 set_tests_properties(CodecCompileFail.pointer PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "the address it holds means nothing there")
 set_tests_properties(CodecCompileFail.class PROPERTIES LABELS unit
