@@ -171,7 +171,9 @@ class future {
 
   /// A handle to the child (to read its pid, name or exitcode). Joining or
   /// signalling it through the handle is allowed; close() on it is not.
-  /// Errors: std::future_error (no_state) on an invalid future.
+  /// Errors: std::future_error (no_state) on an invalid future;
+  /// usage_error for a pool task, which has no process of its own (its
+  /// worker serves many tasks).
   multiproc::process process() const { return require_core().process(); }
 
  private:
