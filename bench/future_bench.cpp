@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   for (int round = 0; round < std::max(3, rounds / 2); ++round) {
     fresh_copy.push_back(seconds_of([&] {
       std::vector<std::byte> copy(source);
-      g_sink = g_sink + static_cast<int>(copy[size - 64]);
+      g_sink = g_sink + static_cast<int>(copy.at(size - 64));
     }));
     hot_copy.push_back(seconds_of([&] {
       std::memcpy(mapped.data(), source.data(), size);
