@@ -239,6 +239,17 @@ void process::terminate() { send_signal(SIGTERM); }
 void process::kill() { send_signal(SIGKILL); }
 void process::interrupt() { send_signal(SIGINT); }
 
+bool process::stop(std::chrono::nanoseconds grace) {
+  // join() first checks that we are the parent, before any signal is sent:
+  // a copy in another process may signal, but could not wait.
+  if (join(std::chrono::nanoseconds(0))) return true;
+  terminate();
+  if (join(grace)) return true;
+  kill();
+  join();
+  return false;
+}
+
 void process::send_signal(int signo) {
   std::lock_guard lock(state_->mutex);
   state_->throw_if_closed_locked();

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 
+#include "multiproc/exit_policy.hpp"
+#include "multiproc/process.hpp"
 #include "posix/pidfd.hpp"
 #include "process_state.hpp"
 
@@ -13,6 +16,27 @@ namespace multiproc::detail {
 namespace {
 
 std::atomic<registry*> g_registry{nullptr};
+
+// The exit policy, as two atomics rather than a struct under a mutex: the
+// exit steps also run in children, which must not meet a lock that another
+// thread of the parent held at fork time. -1: join without limit.
+std::atomic<std::int64_t> g_join_timeout_ns{-1};
+std::atomic<std::int64_t> g_terminate_grace_ns{1'000'000'000};
+
+std::int64_t clamped_ns(std::chrono::nanoseconds d) {
+  return d.count() < 0 ? 0 : static_cast<std::int64_t>(d.count());
+}
+
+// SIGTERM or SIGKILL to every child in `children` that is still running.
+void signal_running(const std::vector<std::shared_ptr<process_state>>& children,
+                    int signo) {
+  for (const auto& child : children) {
+    std::lock_guard lock(child->mutex);
+    if (!child->refresh_locked()) {
+      pidfd::send_signal(child->pidfd.get(), signo);
+    }
+  }
+}
 
 void finish_children_at_exit() { registry::get().finish_children(); }
 
@@ -104,6 +128,18 @@ void registry::finish_children() noexcept {
         pidfd::send_signal(child->pidfd.get(), SIGTERM);
       }
     }
+    const exit_policy policy = get_exit_policy();
+    std::optional<steady_deadline> deadline;
+    if (policy.join_timeout) {
+      deadline = deadline_after(*policy.join_timeout);
+    }
+    for (const auto& child : children_now) child->wait_until(deadline);
+    if (!deadline) return;  // Python's policy: every child has ended.
+    // The bounded policy (multiproc/exit_policy.hpp): the time is up.
+    signal_running(children_now, SIGTERM);
+    const auto grace = deadline_after(policy.terminate_grace);
+    for (const auto& child : children_now) child->wait_until(grace);
+    signal_running(children_now, SIGKILL);
     for (const auto& child : children_now) child->wait_until(std::nullopt);
   } catch (...) {
     // At exit there is nobody left to report to; the children we could not
@@ -112,3 +148,23 @@ void registry::finish_children() noexcept {
 }
 
 }  // namespace multiproc::detail
+
+namespace multiproc {
+
+void set_exit_policy(const exit_policy& policy) noexcept {
+  detail::g_join_timeout_ns.store(
+      policy.join_timeout ? detail::clamped_ns(*policy.join_timeout) : -1);
+  detail::g_terminate_grace_ns.store(
+      detail::clamped_ns(policy.terminate_grace));
+}
+
+exit_policy get_exit_policy() noexcept {
+  exit_policy policy;
+  const std::int64_t timeout = detail::g_join_timeout_ns.load();
+  if (timeout >= 0) policy.join_timeout = std::chrono::nanoseconds(timeout);
+  policy.terminate_grace =
+      std::chrono::nanoseconds(detail::g_terminate_grace_ns.load());
+  return policy;
+}
+
+}  // namespace multiproc

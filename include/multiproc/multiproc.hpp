@@ -13,6 +13,7 @@
 #include "multiproc/async.hpp"
 #include "multiproc/codec.hpp"
 #include "multiproc/errors.hpp"
+#include "multiproc/exit_policy.hpp"
 #include "multiproc/future.hpp"
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"

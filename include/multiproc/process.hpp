@@ -186,6 +186,22 @@ class process {
   void kill();
   void interrupt();
 
+  /// Stops the child, politely first: SIGTERM, then waits up to `grace`
+  /// for it to end; if it has not, SIGKILL, and waits for it. Returns true
+  /// when it ended without SIGKILL (within the grace, or before the call),
+  /// false when it had to be killed. Reaps it either way, so exitcode() is
+  /// set afterwards (-15 for a default SIGTERM, -9 after escalation, or its
+  /// own code if it handled SIGTERM and exited).
+  /// Errors: as join() (`can only join a started process`, `can only join
+  /// a child process`, `process object is closed`); std::system_error when
+  /// a signal cannot be sent.
+  /// Python: `p.terminate(); p.join(grace); if p.is_alive(): p.kill();
+  /// p.join()`, which Python leaves to the user.
+  ///
+  ///   if (!worker.stop(std::chrono::seconds(2)))
+  ///     log("worker ignored SIGTERM and was killed");
+  bool stop(std::chrono::nanoseconds grace = std::chrono::seconds(1));
+
   /// Releases the pidfd. Idempotent; allowed before start(). Afterwards only
   /// name() and daemon() work; the rest throw `process object is closed`.
   /// Errors: usage_error (`Cannot close a process while it is still

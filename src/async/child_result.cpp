@@ -13,6 +13,7 @@
 #include "child_main.hpp"
 #include "multiproc/detail/async_child.hpp"
 #include "posix/result_channel.hpp"
+#include "posix/sys.hpp"
 
 namespace multiproc::detail {
 
@@ -28,8 +29,8 @@ void arm_child_deadline(std::int64_t deadline_ns) noexcept {
   when.it_value.tv_sec = static_cast<time_t>(deadline_ns / 1'000'000'000);
   when.it_value.tv_nsec = static_cast<long>(deadline_ns % 1'000'000'000);
   timer_t timer{};
-  if (::timer_create(CLOCK_MONOTONIC, &event, &timer) == 0) {
-    if (::timer_settime(timer, TIMER_ABSTIME, &when, nullptr) == 0) return;
+  if (sys::timer_create(CLOCK_MONOTONIC, &event, &timer) == 0) {
+    if (sys::timer_settime(timer, TIMER_ABSTIME, &when) == 0) return;
     ::timer_delete(timer);
   }
   // Out of timers (RLIMIT_SIGPENDING): a watchdog thread does the same.

@@ -25,6 +25,7 @@
 #include "pool/wire.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/sys.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {
@@ -94,7 +95,7 @@ void apply(completion& c) {
 void signal_group(const worker& w, int signo) {
   // The worker leads its own process group; it is not reaped before we
   // handle its death, so the group id cannot have been reused yet.
-  ::kill(-w.pid, signo);
+  sys::kill(-w.pid, signo);
   pidfd::send_signal(w.pidfd, signo);
 }
 
@@ -125,14 +126,14 @@ struct pool_engine::impl {
 
   void spawn_worker_locked() {
     int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    if (sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
       throw std::system_error(errno, std::generic_category(), "socketpair");
     }
     unique_fd parent_end(pair[0]);
     unique_fd worker_end(pair[1]);
     void* page =
-        ::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
-               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        sys::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) {
       throw std::system_error(errno, std::generic_category(), "mmap");
     }
@@ -161,8 +162,8 @@ struct pool_engine::impl {
     w->proc.start();
     w->pid = *w->proc.pid();
     w->pidfd = w->proc.sentinel();
-    ::setpgid(w->pid, w->pid);  // see worker_main: both sides set it
-    ::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
+    sys::setpgid(w->pid, w->pid);  // see worker_main: both sides set it
+    sys::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
     w->channel = std::move(parent_end);
     workers.push_back(std::move(w));
   }
@@ -218,8 +219,8 @@ struct pool_engine::impl {
   void write_locked(worker& w) {
     while (w.out_done < w.out.size()) {
       ssize_t n =
-          ::send(w.channel.get(), w.out.data() + w.out_done,
-                 w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
+          sys::send(w.channel.get(), w.out.data() + w.out_done,
+                    w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
         // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and
@@ -247,7 +248,7 @@ struct pool_engine::impl {
       std::size_t at = w.in.size();
       w.in.resize(at + kChunk);
       ssize_t n =
-          ::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
+          sys::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
       w.in.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
@@ -433,6 +434,12 @@ struct pool_engine::impl {
     std::unique_lock lock(mutex);
     std::vector<pollfd> fds;
     for (;;) {
+      // A worker the OS refused to replace (fork failed) is tried again
+      // each time round, so work submitted later runs once the OS allows,
+      // and fails at once while no worker at all can be had: with no
+      // worker left, nothing else would ever take the queue (found by
+      // tests/reliability_fork_test.cpp).
+      if (workers.size() < config.processes) replace_workers_locked();
       dispatch_locked();
       for (auto& w : workers) write_locked(*w);
       auto next_deadline = enforce_timeouts_locked(clock::now());
@@ -456,7 +463,8 @@ struct pool_engine::impl {
 
       if (fds[0].revents != 0) {
         std::uint64_t count;
-        [[maybe_unused]] ssize_t n = ::read(wake.get(), &count, sizeof count);
+        [[maybe_unused]] ssize_t n =
+            sys::read(wake.get(), &count, sizeof count);
       }
       // Workers are only added or removed on this thread, so the indices
       // of `fds` still match `workers` here. Deaths last, and backwards, as
@@ -486,7 +494,7 @@ struct pool_engine::impl {
   void wake_locked() {
     if (!dispatcher_sleeping) return;  // it will look again before sleeping
     std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = ::write(wake.get(), &one, sizeof one);
+    [[maybe_unused]] ssize_t n = sys::write(wake.get(), &one, sizeof one);
   }
 };
 
@@ -495,7 +503,7 @@ pool_engine::pool_engine(pool_config config)
       impl_(std::make_unique<impl>(std::move(config))) {
   if (processes_ < 1)
     throw usage_error("Number of processes must be at least 1");
-  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  int fd = sys::eventfd(0U, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd < 0)
     throw std::system_error(errno, std::generic_category(), "eventfd");
   impl_->wake.reset(fd);
@@ -503,6 +511,9 @@ pool_engine::pool_engine(pool_config config)
     std::lock_guard lock(impl_->mutex);
     try {
       while (impl_->workers.size() < processes_) impl_->spawn_worker_locked();
+      // Inside the try: a thread the OS refuses (RLIMIT_NPROC counts
+      // threads too) must not leave the workers just forked running.
+      impl_->dispatcher = std::thread([this] { impl_->run(); });
     } catch (...) {
       for (auto& w : impl_->workers) {
         signal_group(*w, SIGKILL);
@@ -513,7 +524,6 @@ pool_engine::pool_engine(pool_config config)
       throw;
     }
   }
-  impl_->dispatcher = std::thread([this] { impl_->run(); });
 }
 
 pool_engine::~pool_engine() {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "multiproc/detail/pool_engine.hpp"
+#include "posix/sys.hpp"
 
 namespace multiproc::detail {
 namespace {
@@ -23,7 +24,7 @@ std::int64_t monotonic_ns() {
 bool write_all(int fd, const std::vector<std::byte>& data) {
   std::size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = sys::write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -46,7 +47,7 @@ bool read_more(int fd, std::vector<std::byte>& buffer) {
   std::size_t at = buffer.size();
   buffer.resize(at + kChunk);
   for (;;) {
-    ssize_t n = ::read(fd, buffer.data() + at, kChunk);
+    ssize_t n = sys::read(fd, buffer.data() + at, kChunk);
     if (n > 0) {
       buffer.resize(at + static_cast<std::size_t>(n));
       return true;
@@ -80,7 +81,7 @@ int worker_main(const worker_boot& boot) noexcept {
   // Lead a process group, so that a timeout or terminate() also reaches
   // whatever the task started (the parent does the same from its side, so
   // neither order of the two calls leaves a window).
-  ::setpgid(0, 0);
+  sys::setpgid(0, 0);
   std::vector<std::byte> scratch;
   if (!run_initializer(boot, scratch)) return 1;
 

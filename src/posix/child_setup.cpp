@@ -29,7 +29,7 @@ void redirect_stdin_to_dev_null() noexcept {
 
 void prepare_child(const child_setup& setup) noexcept {
   if (setup.kill_on_parent_death) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sys::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // The parent may have died between fork() and prctl(): then nobody will
     // send the signal, and we must act as if it had arrived.
     if (::getppid() != setup.parent_pid) ::raise(SIGKILL);

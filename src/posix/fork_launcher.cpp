@@ -15,6 +15,8 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <new>
+#include <system_error>
 #include <thread>
 
 #include "launcher.hpp"
@@ -45,8 +47,8 @@ int fork_child(const launch_request& request, const sigset_t* child_mask,
   // We made a child we cannot hold (out of fds, say). It is still our
   // unreaped child, so its pid cannot have been reused: kill and reap it by
   // pid, and report the error with nothing left behind.
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  sys::kill(pid, SIGKILL);
+  while (sys::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
   return err;
 }
@@ -58,9 +60,7 @@ int fork_child(const launch_request& request, const sigset_t* child_mask,
 // thread that lives as long as the process.
 class anchor_thread {
  public:
-  anchor_thread() : owner_(::getpid()) {
-    std::thread([this] { serve(); }).detach();
-  }
+  anchor_thread() : owner_(::getpid()) {}
 
   int launch(const launch_request& request, launched_child& out) noexcept {
     sigset_t caller_mask;
@@ -74,16 +74,45 @@ class anchor_thread {
     return work.result;
   }
 
-  /// The anchor of this process. After a fork, the child's copy of the
-  /// anchor has no thread behind it, so each process makes its own.
-  static anchor_thread& instance() {
-    static std::mutex creation;
+  /// The anchor of this process, or null (with `err` set) when the OS
+  /// refuses the thread (RLIMIT_NPROC counts threads; EAGAIN): launch()
+  /// is noexcept and std::thread's exception would end the program, so it
+  /// becomes the error of this one start() and the next start() tries
+  /// again. After a fork, the child's copy of the anchor has no thread
+  /// behind it, so each process makes its own.
+  static anchor_thread* instance(int& err) noexcept {
     static anchor_thread* current = nullptr;
-    std::lock_guard lock(creation);
+    // The lock is taken by any thread starting such a child; a fork by
+    // another thread at that moment would copy it locked, and the child's
+    // first such start() would hang. The child re-creates it unlocked
+    // (pthread_atfork: any fork, ours or the user's).
+    static const bool registered = [] {
+      ::pthread_atfork(nullptr, nullptr,
+                       [] { new (&creation_lock()) std::mutex; });
+      return true;
+    }();
+    (void)registered;
+    std::lock_guard lock(creation_lock());
     if (current == nullptr || current->owner_ != ::getpid()) {
-      current = new anchor_thread();  // Never destroyed: outlives exit.
+      auto* fresh = new (std::nothrow) anchor_thread();
+      if (fresh == nullptr) {
+        err = ENOMEM;
+        return nullptr;
+      }
+      try {
+        std::thread([fresh] { fresh->serve(); }).detach();
+      } catch (const std::system_error& e) {
+        delete fresh;
+        err = e.code().value();
+        return nullptr;
+      } catch (...) {  // std::bad_alloc for the thread's state
+        delete fresh;
+        err = ENOMEM;
+        return nullptr;
+      }
+      current = fresh;  // Never destroyed: outlives exit.
     }
-    return *current;
+    return current;
   }
 
  private:
@@ -112,6 +141,11 @@ class anchor_thread {
     }
   }
 
+  static std::mutex& creation_lock() noexcept {
+    static std::mutex lock;
+    return lock;
+  }
+
   const pid_t owner_;
   std::mutex mutex_;
   std::condition_variable wake_, done_, queue_ready_;
@@ -124,7 +158,9 @@ class fork_launcher final : public launcher {
              launched_child& out) noexcept override {
     const bool on_main_thread = ::gettid() == ::getpid();
     if (request.kill_on_parent_death && !on_main_thread) {
-      return anchor_thread::instance().launch(request, out);
+      int err = 0;
+      anchor_thread* anchor = anchor_thread::instance(err);
+      return anchor != nullptr ? anchor->launch(request, out) : err;
     }
     return fork_child(request, nullptr, out);
   }

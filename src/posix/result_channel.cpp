@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "posix/sys.hpp"
+
 namespace multiproc::detail::result_channel {
 namespace {
 
@@ -42,8 +44,8 @@ int read_at(int fd, void* data, std::size_t size, std::uint64_t offset,
   got = 0;
   auto* bytes = static_cast<std::byte*>(data);
   while (got < size) {
-    ssize_t n =
-        ::pread(fd, bytes + got, size - got, static_cast<off_t>(offset + got));
+    ssize_t n = sys::pread(fd, bytes + got, size - got,
+                           static_cast<off_t>(offset + got));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
@@ -74,7 +76,7 @@ void release_mapping(void* map, std::size_t length) noexcept {
 }  // namespace
 
 int create(unique_fd& out) noexcept {
-  int fd = ::memfd_create("multiproc-result", MFD_CLOEXEC);
+  int fd = sys::memfd_create("multiproc-result", MFD_CLOEXEC);
   if (fd < 0) return errno;
   out.reset(fd);
   return 0;
@@ -84,7 +86,7 @@ int write_at(int fd, const void* data, std::size_t size,
              std::uint64_t offset) noexcept {
   const auto* bytes = static_cast<const std::byte*>(data);
   while (size > 0) {
-    ssize_t n = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
+    ssize_t n = sys::pwrite(fd, bytes, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
@@ -97,7 +99,7 @@ int write_at(int fd, const void* data, std::size_t size,
 }
 
 int discard(int fd) noexcept {
-  while (::ftruncate(fd, 0) != 0) {
+  while (sys::ftruncate(fd, 0) != 0) {
     if (errno != EINTR) return errno;
   }
   return 0;
@@ -143,14 +145,14 @@ int read(int fd, committed& out) {
     return 0;
   }
   struct stat info {};
-  if (::fstat(fd, &info) != 0) return errno;
+  if (sys::fstat(fd, &info) != 0) return errno;
   const std::uint64_t length = kHeaderSize + h.size;
   if (static_cast<std::uint64_t>(info.st_size) < length) return 0;
   // MAP_POPULATE sets up the page tables in one pass instead of a fault
   // per page while the decoder copies. MAP_PRIVATE: the parent never
   // writes, and the child has exited.
-  void* map = ::mmap(nullptr, static_cast<std::size_t>(length), PROT_READ,
-                     MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  void* map = sys::mmap(nullptr, static_cast<std::size_t>(length), PROT_READ,
+                        MAP_PRIVATE | MAP_POPULATE, fd, 0);
   if (map == MAP_FAILED) return errno;
   const auto* base = static_cast<const std::byte*>(map);
   try {

@@ -1,7 +1,11 @@
 #include "posix/sys.hpp"
 
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +19,7 @@ namespace {
 
 struct injected {
   std::atomic<int> error{0};
+  std::atomic<int> skip{0};  // calls still let through before failing
   std::atomic<int> remaining{0};
 };
 
@@ -26,6 +31,14 @@ std::atomic<bool> g_any_injected{false};
 bool fails(call which) noexcept {
   if (!g_any_injected.load(std::memory_order_relaxed)) return false;
   injected& slot = g_injected[static_cast<std::size_t>(which)];
+  if (slot.remaining.load(std::memory_order_acquire) <= 0) return false;
+  int pass = slot.skip.load(std::memory_order_acquire);
+  while (pass > 0) {
+    if (slot.skip.compare_exchange_weak(pass, pass - 1,
+                                        std::memory_order_acq_rel)) {
+      return false;
+    }
+  }
   int left = slot.remaining.load(std::memory_order_acquire);
   while (left > 0) {
     if (slot.remaining.compare_exchange_weak(left, left - 1,
@@ -39,15 +52,19 @@ bool fails(call which) noexcept {
 
 }  // namespace
 
-void inject_failure(call which, int error, int times) noexcept {
+void inject_failure(call which, int error, int times, int after) noexcept {
   injected& slot = g_injected[static_cast<std::size_t>(which)];
   slot.error.store(error, std::memory_order_relaxed);
+  slot.skip.store(after, std::memory_order_relaxed);
   slot.remaining.store(times, std::memory_order_release);
   g_any_injected.store(true, std::memory_order_relaxed);
 }
 
 void clear_injected_failures() noexcept {
-  for (injected& slot : g_injected) slot.remaining.store(0);
+  for (injected& slot : g_injected) {
+    slot.remaining.store(0);
+    slot.skip.store(0);
+  }
   g_any_injected.store(false);
 }
 
@@ -82,6 +99,87 @@ int dup2(int oldfd, int newfd) noexcept {
 
 int ioctl(int fd, unsigned long request, void* arg) noexcept {
   return fails(call::ioctl) ? -1 : ::ioctl(fd, request, arg);
+}
+
+int socketpair(int domain, int type, int protocol, int fds[2]) noexcept {
+  if (fails(call::socketpair)) return -1;
+  return ::socketpair(domain, type, protocol, fds);
+}
+
+int eventfd(unsigned initval, int flags) noexcept {
+  return fails(call::eventfd) ? -1 : ::eventfd(initval, flags);
+}
+
+int memfd_create(const char* name, unsigned flags) noexcept {
+  return fails(call::memfd_create) ? -1 : ::memfd_create(name, flags);
+}
+
+void* mmap(void* addr, std::size_t length, int prot, int flags, int fd,
+           off_t offset) noexcept {
+  if (fails(call::mmap)) return MAP_FAILED;
+  return ::mmap(addr, length, prot, flags, fd, offset);
+}
+
+int fcntl(int fd, int command, int arg) noexcept {
+  return fails(call::fcntl) ? -1 : ::fcntl(fd, command, arg);
+}
+
+ssize_t read(int fd, void* data, std::size_t size) noexcept {
+  return fails(call::read) ? -1 : ::read(fd, data, size);
+}
+
+ssize_t write(int fd, const void* data, std::size_t size) noexcept {
+  return fails(call::write) ? -1 : ::write(fd, data, size);
+}
+
+ssize_t pread(int fd, void* data, std::size_t size, off_t offset) noexcept {
+  return fails(call::pread) ? -1 : ::pread(fd, data, size, offset);
+}
+
+ssize_t pwrite(int fd, const void* data, std::size_t size,
+               off_t offset) noexcept {
+  return fails(call::pwrite) ? -1 : ::pwrite(fd, data, size, offset);
+}
+
+ssize_t send(int fd, const void* data, std::size_t size, int flags) noexcept {
+  return fails(call::send) ? -1 : ::send(fd, data, size, flags);
+}
+
+ssize_t recv(int fd, void* data, std::size_t size, int flags) noexcept {
+  return fails(call::recv) ? -1 : ::recv(fd, data, size, flags);
+}
+
+int ftruncate(int fd, off_t length) noexcept {
+  return fails(call::ftruncate) ? -1 : ::ftruncate(fd, length);
+}
+
+int fstat(int fd, struct stat* out) noexcept {
+  return fails(call::fstat) ? -1 : ::fstat(fd, out);
+}
+
+int kill(pid_t pid, int signo) noexcept {
+  return fails(call::kill) ? -1 : ::kill(pid, signo);
+}
+
+pid_t waitpid(pid_t pid, int* status, int options) noexcept {
+  return fails(call::waitpid) ? -1 : ::waitpid(pid, status, options);
+}
+
+int setpgid(pid_t pid, pid_t pgid) noexcept {
+  return fails(call::setpgid) ? -1 : ::setpgid(pid, pgid);
+}
+
+int prctl(int option, unsigned long arg) noexcept {
+  return fails(call::prctl) ? -1 : ::prctl(option, arg, 0UL, 0UL, 0UL);
+}
+
+int timer_create(clockid_t clock, sigevent* event, timer_t* out) noexcept {
+  return fails(call::timer_create) ? -1 : ::timer_create(clock, event, out);
+}
+
+int timer_settime(timer_t timer, int flags, const itimerspec* value) noexcept {
+  if (fails(call::timer_settime)) return -1;
+  return ::timer_settime(timer, flags, value, nullptr);
 }
 
 }  // namespace multiproc::detail::sys

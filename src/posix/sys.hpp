@@ -1,10 +1,12 @@
-// The one door through which src/posix/ reaches the kernel.
+// The one door through which the library reaches the kernel.
 //
-// Every system call the library makes that can fail goes through a wrapper
-// here. Each wrapper behaves exactly like the libc call (returns -1 and sets
-// errno on failure) unless a test has asked, through inject_failure(), for
-// the next calls to fail with a chosen errno. That lets the tests drive every
-// error path instead of trusting that it was written correctly.
+// Every system call in src/posix/, src/async/ and src/pool/ that creates a
+// file descriptor or can otherwise fail goes through a wrapper here (close
+// and munmap, which release, do not). Each wrapper behaves exactly like the
+// libc call (returns -1 and sets errno on failure) unless a test has asked,
+// through inject_failure(), for the next calls to fail with a chosen errno.
+// That lets the tests drive every error path instead of trusting that it was
+// written correctly.
 //
 // Async-signal safety: every wrapper is async-signal-safe (the injection
 // check is a lock-free atomic), so the child may use them between fork and
@@ -13,8 +15,12 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
+
+#include <cstddef>
 
 namespace multiproc::detail::sys {
 
@@ -27,12 +33,38 @@ enum class call {
   open,
   dup2,
   ioctl,
+  // Descriptors and memory.
+  socketpair,
+  eventfd,
+  memfd_create,
+  mmap,
+  fcntl,
+  // I/O on them.
+  read,
+  write,
+  pread,
+  pwrite,
+  send,
+  recv,
+  ftruncate,
+  fstat,
+  // Processes and timers.
+  kill,
+  waitpid,
+  setpgid,
+  prctl,
+  timer_create,
+  timer_settime,
   count_  // number of entries; keep last
 };
 
 /// Makes the next `times` calls of `which` fail with `error` without
-/// reaching the kernel. Thread safety: any thread. For tests.
-void inject_failure(call which, int error, int times = 1) noexcept;
+/// reaching the kernel, after letting the first `after` calls through (to
+/// fail, say, the third worker of a pool). The state is plain memory, so a
+/// child forked meanwhile inherits what is left of it. Thread safety: any
+/// thread. For tests.
+void inject_failure(call which, int error, int times = 1,
+                    int after = 0) noexcept;
 /// Cancels every pending injected failure.
 void clear_injected_failures() noexcept;
 
@@ -44,5 +76,27 @@ int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout) noexcept;
 int open(const char* path, int flags) noexcept;
 int dup2(int oldfd, int newfd) noexcept;
 int ioctl(int fd, unsigned long request, void* arg) noexcept;
+int socketpair(int domain, int type, int protocol, int fds[2]) noexcept;
+int eventfd(unsigned initval, int flags) noexcept;
+int memfd_create(const char* name, unsigned flags) noexcept;
+/// Returns MAP_FAILED (and sets errno) on failure, like mmap(2).
+void* mmap(void* addr, std::size_t length, int prot, int flags, int fd,
+           off_t offset) noexcept;
+int fcntl(int fd, int command, int arg) noexcept;
+ssize_t read(int fd, void* data, std::size_t size) noexcept;
+ssize_t write(int fd, const void* data, std::size_t size) noexcept;
+ssize_t pread(int fd, void* data, std::size_t size, off_t offset) noexcept;
+ssize_t pwrite(int fd, const void* data, std::size_t size,
+               off_t offset) noexcept;
+ssize_t send(int fd, const void* data, std::size_t size, int flags) noexcept;
+ssize_t recv(int fd, void* data, std::size_t size, int flags) noexcept;
+int ftruncate(int fd, off_t length) noexcept;
+int fstat(int fd, struct stat* out) noexcept;
+int kill(pid_t pid, int signo) noexcept;
+pid_t waitpid(pid_t pid, int* status, int options) noexcept;
+int setpgid(pid_t pid, pid_t pgid) noexcept;
+int prctl(int option, unsigned long arg) noexcept;
+int timer_create(clockid_t clock, sigevent* event, timer_t* out) noexcept;
+int timer_settime(timer_t timer, int flags, const itimerspec* value) noexcept;
 
 }  // namespace multiproc::detail::sys
