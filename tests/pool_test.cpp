@@ -210,6 +210,21 @@ TEST(PoolWorkers, StateBuiltBeforeThePoolIsInEveryWorker) {
             (std::vector<int>{30, 20, 10}));
 }
 
+TEST(PoolWorkers, WorkersTakeTheProcessCounterAsInPython) {
+  // Relative to the counter now, so that the test holds in any position of
+  // a binary run (--gtest_repeat, no ctest).
+  const std::string before = mp::process().name();  // Process-N
+  const int n = std::stoi(before.substr(before.find('-') + 1));
+  mp::pool workers(with_processes(2));
+  std::set<std::string> names;
+  for (const auto& child : mp::active_children()) names.insert(child.name());
+  EXPECT_EQ(names,
+            (std::set<std::string>{"PoolWorker-" + std::to_string(n + 1),
+                                   "PoolWorker-" + std::to_string(n + 2)}));
+  // Python: after Pool(2) the next Process takes the next number.
+  EXPECT_EQ(mp::process().name(), "Process-" + std::to_string(n + 3));
+}
+
 TEST(PoolWorkers, MaxTasksPerChildReplacesWorkers) {
   mp::pool_options options = with_processes(1);
   options.max_tasks_per_child = 2;

@@ -16,6 +16,7 @@
 #include <array>
 #include <cerrno>
 #include <deque>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -47,7 +48,8 @@ using clock = std::chrono::steady_clock;
 constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
 
 struct worker {
-  process proc;
+  // Optional: a default-constructed process would consume a name counter.
+  std::optional<process> proc;
   pid_t pid = 0;
   int pidfd = -1;  // owned by proc
   unique_fd channel;
@@ -117,7 +119,6 @@ struct pool_engine::impl {
   std::vector<std::unique_ptr<worker>> workers;
   std::optional<clock::time_point> kill_at;  // terminate(): SIGKILL time
   std::vector<completion> completions;
-  unsigned workers_started = 0;
   unique_fd wake;
   std::thread dispatcher;
   std::mutex join_mutex;
@@ -152,16 +153,19 @@ struct pool_engine::impl {
       boot.foreign_fds.push_back(other->pidfd);
     }
     process_options options;
-    options.name = "PoolWorker-" + std::to_string(++workers_started);
     options.daemon = true;  // terminated, not awaited, at program exit
     options.kill_on_parent_death = true;
-    w->proc = process(std::move(options), [boot] {
+    w->proc.emplace(std::move(options), [boot] {
       int code = worker_main(boot);
       if (code != 0) multiproc::exit(code);
     });
-    w->proc.start();
-    w->pid = *w->proc.pid();
-    w->pidfd = w->proc.sentinel();
+    // Python's pool workers are ForkPoolWorker-N, N from the process-wide
+    // counter that names every process; ours are PoolWorker-N.
+    const std::string generated = w->proc->name();
+    w->proc->set_name("PoolWorker" + generated.substr(generated.find('-')));
+    w->proc->start();
+    w->pid = *w->proc->pid();
+    w->pidfd = w->proc->sentinel();
     sys::setpgid(w->pid, w->pid);  // see worker_main: both sides set it
     sys::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
     w->channel = std::move(parent_end);
@@ -289,8 +293,8 @@ struct pool_engine::impl {
   void handle_death_locked(std::size_t index) {
     worker& w = *workers[index];
     read_locked(w);  // every result it wrote before dying is valid
-    w.proc.join();   // the pidfd is readable: this reaps at once
-    int code = w.proc.exitcode().value_or(0);
+    w.proc->join();  // the pidfd is readable: this reaps at once
+    int code = w.proc->exitcode().value_or(0);
     std::vector<std::pair<clock::time_point, std::shared_ptr<task_record>>>
         unstarted;
     for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
@@ -320,7 +324,7 @@ struct pool_engine::impl {
     for (auto it = unstarted.rbegin(); it != unstarted.rend(); ++it) {
       queue.push_front(std::move(it->second));
     }
-    w.proc.close();
+    w.proc->close();
     workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(index));
     replace_workers_locked();
   }
@@ -517,8 +521,8 @@ pool_engine::pool_engine(pool_config config)
     } catch (...) {
       for (auto& w : impl_->workers) {
         signal_group(*w, SIGKILL);
-        w->proc.join();
-        w->proc.close();
+        w->proc->join();
+        w->proc->close();
       }
       impl_->workers.clear();
       throw;
