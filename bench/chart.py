@@ -3,6 +3,8 @@
 
     python3 bench/chart.py [bench/results/results.json [out.png]]
 
+Results with the pool figures also give pool_chart.png beside the file.
+
 One panel per figure: medians as bars (log scale where the spread of
 implementations needs it), p10-p90 as whiskers, the floor in grey and
 multiproc in blue.
@@ -94,14 +96,53 @@ def memory(ax, entries):
     ax.tick_params(labelsize=7)
 
 
+def pool_chart(data, out):
+    """The pool figures: throughput, CPU-bound speed-up, replacement."""
+    table = data["table"]
+
+    def rows(figure, metric):
+        return [e for e in table if e["figure"] == figure and
+                e["metric"] == metric]
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    panel(axes[0], rows("pool_tiny", "tasks_per_s"),
+          "(P1) tiny tasks, 2 workers (x CPython Pool.map c1)",
+          "tasks/s (log, higher is better)", log=True)
+    panel(axes[1], rows("pool_cpu", "speedup_x"),
+          "(P2) CPU-bound map, 2 workers: speed-up over serial",
+          "x (higher is better)")
+    axes[1].axvline(1.9, color="#d62728", lw=0.8, ls="--")
+    panel(axes[2], rows("pool_replace", "replace_us"),
+          "(P3) replacing a crashed worker (x one process start)",
+          "us (log)", log=True)
+    m = data["machine"]
+    verdict = "  ".join("%s %s" % (t["status"], t["target"].split(" vs")[0])
+                        for t in data["targets"]
+                        if t["target"].startswith("pool"))
+    fig.suptitle("multiproc::pool vs CPython Pool / ProcessPoolExecutor -- "
+                 "medians, whiskers p10-p90\n%s CPUs %s, Linux %s, %s, "
+                 "load %.1f" % (m["nproc"], m["cpu"], m["kernel"], m["date"],
+                                m["loadavg_start"]), fontsize=9)
+    fig.text(0.5, 0.01, verdict, ha="center", fontsize=6.5)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.9))
+    fig.savefig(out, dpi=80)
+    print("chart written to %s" % os.path.relpath(out))
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         HERE, "results", "results.json")
-    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
-        os.path.dirname(path), "chart.png")
     with open(path) as f:
         data = json.load(f)
     table = data["table"]
+    figures = {e["figure"] for e in table}
+    if "pool_tiny" in figures or "pool_cpu" in figures:
+        pool_chart(data, os.path.join(os.path.dirname(path),
+                                      "pool_chart.png"))
+    if "startjoin" not in figures:
+        return
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        os.path.dirname(path), "chart.png")
 
     def rows(figure, metric=None):
         return [e for e in table if e["figure"] == figure and
@@ -124,7 +165,8 @@ def main():
     memory(axes[1][3], rows("children2000"))
     m = data["machine"]
     verdict = "  ".join("%s %s" % (t["status"], t["target"].split(" vs")[0])
-                        for t in data["targets"])
+                        for t in data["targets"]
+                        if not t["target"].startswith("pool"))
     fig.suptitle("multiproc vs raw floor, CPython multiprocessing, "
                  "Boost.Process v2 -- medians, whiskers p10-p90\n"
                  "%s CPUs %s, Linux %s, %s" % (

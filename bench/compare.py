@@ -9,6 +9,7 @@ and PASS/MISS per target; writes a JSON results file for bench/chart.py.
 Usually started through bench/run.sh, which builds first:
 
     bench/run.sh [--quick]
+    bench/run.sh --only pool        # the pool figures only
     python3 bench/compare.py --bin build-bench/bench/multiproc_compare [--quick]
 """
 
@@ -24,6 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY_CASES = os.path.join(HERE, "python", "mp_cases.py")
+PY_POOL_CASES = os.path.join(HERE, "python", "pool_cases.py")
 
 
 class Row:
@@ -91,6 +93,39 @@ def plan():
         Row("forksize", "startjoin/multiproc", n, 8, 0, 50, 2, False),
         Row("forksize", "startjoin/raw_fork_waitpid", n, 4, 0, 800, 2, False),
         Row("forksize", "startjoin/multiproc", n, 4, 0, 800, 2, False),
+        # Pools (bench/harness/pool_cases.cpp, bench/python/pool_cases.py):
+        # 2 workers; every case creates and warms its pool itself.
+        # (P1) tiny-task throughput, f(x) = x, 20,000 tasks a sample
+        # (ProcessPoolExecutor: 5,000).
+        Row("pool_tiny", "pool_tiny/multiproc_submit", n, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/multiproc_map_c1", n, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/multiproc_imap_c1", n, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/multiproc_imap_unordered_c1", n, 3, 2,
+            warmup=0),
+        Row("pool_tiny", "pool_tiny/multiproc_map_default", n, 3, 2,
+            warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_pool_map_c1", p, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_pool_imap_c1", p, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_pool_imap_unordered_c1", p, 3, 2,
+            warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_pool_apply_async", p, 3, 2,
+            warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_pool_map_default", p, 3, 2,
+            warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_ppe_submit", p, 3, 2, warmup=0),
+        Row("pool_tiny", "pool_tiny/cpython_ppe_map_c1", p, 3, 2, warmup=0),
+        # (P2) CPU-bound map, 16 tasks x ~80 ms, 2 workers against serial
+        # in-process; a sample is one serial and one parallel run (~2 s).
+        Row("pool_cpu", "pool_cpu/multiproc_map_c1", n, 1, 1, warmup=0),
+        Row("pool_cpu", "pool_cpu/cpython_pool_map_c1", p, 1, 1, warmup=0),
+        # (P3) replacing a crashed worker, against one process start+join.
+        Row("pool_replace", "pool_replace/multiproc_pool", n, 10, 5,
+            warmup=0),
+        Row("pool_replace", "pool_replace/multiproc_process_startjoin", n, 10,
+            5),
+        Row("pool_replace", "pool_replace/cpython_pool", p, 6, 3, warmup=0),
+        Row("pool_replace", "pool_replace/cpython_ppe_rebuild", p, 3, 2,
+            warmup=0),
     ]
     return rows
 
@@ -111,9 +146,27 @@ FIGURES = {
                      "2,000 children sleeping 100 ms: start all, join all"),
     "forksize": ("latency_us", "us", None,
                  "fork cost against parent size (start+join)"),
+    "pool_tiny": ("tasks_per_s", "tasks/s", "pool_tiny/cpython_pool_map_c1",
+                  "pool, tiny tasks f(x)=x, 2 workers: throughput "
+                  "(higher is better)"),
+    "pool_cpu": ("speedup_x", "x", None,
+                 "pool, CPU-bound map: 16 tasks x ~80 ms on 2 workers, "
+                 "speed-up over serial in-process (per-rep ratio)"),
+    "pool_replace": ("replace_us", "us",
+                     "pool_replace/multiproc_process_startjoin",
+                     "pool, replacing a crashed worker: (SIGKILL task + "
+                     "trivial task) - (trivial + trivial), 1 worker"),
 }
+# The ratio column of a figure, where it is not "x floor".
+RATIO_HEADERS = {"pool_tiny": "x CPython Pool.map c1",
+                 "pool_replace": "x one process start"}
 CHILDREN_EXTRA = [("start_phase_ms", "ms"), ("start_first100_us", "us"), ("start_last100_us", "us"),
                   ("heap_per_child_bytes", "B"), ("rss_per_child_bytes", "B")]
+# Further metrics printed under a row of these figures.
+EXTRAS = {"children2000": CHILDREN_EXTRA,
+          "pool_cpu": [("serial_ms", "ms"), ("parallel_ms", "ms"),
+                       ("task_ms", "ms")],
+          "pool_replace": [("crash_pair_us", "us"), ("plain_pair_us", "us")]}
 
 
 def percentile(values, q):
@@ -135,6 +188,8 @@ def run_block(row, args, mode):
     iterations = row.iterations[mode]
     if row.runner == "native":
         cmd = [args.bin]
+    elif row.case.startswith("pool_"):
+        cmd = [args.python, PY_POOL_CASES]
     else:
         cmd = [args.python, PY_CASES]
     cmd += ["--case", row.case, "--iterations", str(iterations),
@@ -203,6 +258,8 @@ def fmt(value, unit):
         return "-"
     if unit == "B":
         return "%.0f" % value
+    if unit == "x":
+        return "%.2f" % value
     if abs(value) >= 1000:
         return "{:,.0f}".format(value)
     if abs(value) >= 10:
@@ -212,7 +269,7 @@ def fmt(value, unit):
     return "%.3f" % value
 
 
-def build_report(rows, mode):
+def build_report(rows, mode, partial=False):
     by_key = {r.key: r for r in rows}
     table = []
     for figure, (metric, unit, floor_key, title) in FIGURES.items():
@@ -235,8 +292,8 @@ def build_report(rows, mode):
                     entry["ratio"] = st["median"] / sm
                     entry["floor"] = spawn.label
             table.append(entry)
-            if figure == "children2000":
-                for extra, eunit in CHILDREN_EXTRA:
+            if figure in EXTRAS:
+                for extra, eunit in EXTRAS[figure]:
                     if extra in row.samples:
                         table.append({"figure": figure, "title": title,
                                       "key": row.key, "label": row.label,
@@ -282,11 +339,43 @@ def build_report(rows, mode):
          "limit": 2048, "shown": "%.0f B" % heap, "limit_shown": "<= 2048 B",
          "status": "PASS" if heap <= 2048 else "MISS"},
     ]
+    targets += pool_targets(med)
     for t in targets:
         if t["value"] != t["value"]:
             t["status"] = "MISS"
             t["shown"] = "not measured"
+    if partial:  # --only: the targets of the rows that ran
+        targets = [t for t in targets if t["shown"] != "not measured"]
     return table, targets
+
+
+def pool_targets(med):
+    """The pool targets of issue 6."""
+    submit = med("pool_tiny/multiproc_submit", "tasks_per_s")
+    map_c1 = med("pool_tiny/multiproc_map_c1", "tasks_per_s")
+    best = max(submit, map_c1) if submit == submit and map_c1 == map_c1 \
+        else float("nan")
+    speedup = med("pool_cpu/multiproc_map_c1", "speedup_x")
+    replace = med("pool_replace/multiproc_pool", "replace_us")
+    start = med("pool_replace/multiproc_process_startjoin", "replace_us")
+    return [
+        {"target": "pool tiny tasks/s through submit or map(chunksize=1)",
+         "value": best, "limit": 150000,
+         "shown": "submit %s, map c1 %s" % (fmt(submit, "tasks/s"),
+                                            fmt(map_c1, "tasks/s")),
+         "limit_shown": ">= 150,000",
+         "status": "PASS" if best >= 150000 else "MISS"},
+        {"target": "pool CPU-bound map speed-up, 2 workers", "value": speedup,
+         "limit": 1.9, "shown": "%.2fx" % speedup, "limit_shown": ">= 1.90x",
+         "status": "PASS" if speedup >= 1.9 else "MISS"},
+        {"target": "pool worker replacement vs one process start+join",
+         "value": replace / start, "limit": 1.0,
+         "shown": "%s us / %s us = %.2fx" % (fmt(replace, "us"),
+                                             fmt(start, "us"),
+                                             replace / start),
+         "limit_shown": "<= 1.00x",
+         "status": "PASS" if replace / start <= 1.0 else "MISS"},
+    ]
 
 
 def print_report(table, targets, out=sys.stdout):
@@ -296,7 +385,8 @@ def print_report(table, targets, out=sys.stdout):
         if e["figure"] != current:
             current = e["figure"]
             w("\n### %s\n\n" % e["title"])
-            w("| implementation | metric | median | p10 | p90 | x floor |\n")
+            w("| implementation | metric | median | p10 | p90 | %s |\n"
+              % RATIO_HEADERS.get(current, "x floor"))
             w("|---|---|---:|---:|---:|---:|\n")
         ratio = "%.2fx" % e["ratio"] if e.get("ratio") else ""
         metric = "%s (%s)" % (e["metric"].rsplit("_", 1)[0], e["unit"])
@@ -328,6 +418,14 @@ def print_report(table, targets, out=sys.stdout):
                                        t["limit_shown"], t["status"]))
 
 
+def default_out(only):
+    name = "results.json"
+    if only:
+        name = "results-%s.json" % "".join(
+            c if c.isalnum() or c in "_-" else "_" for c in only)
+    return os.path.join(HERE, "results", name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", default=os.path.join(
@@ -337,10 +435,13 @@ def main():
                         help="3 rounds, fewer iterations, no 50/800 MB parents")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--only", help="run rows whose key contains this")
-    parser.add_argument("--out", default=os.path.join(HERE, "results",
-                                                      "results.json"))
+    parser.add_argument("--out", help="results file (default: "
+                        "bench/results/results.json; with --only TEXT, "
+                        "bench/results/results-TEXT.json)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.out is None:
+        args.out = default_out(args.only)
     mode = "quick" if args.quick else "full"
     rounds = args.rounds or (3 if args.quick else 20)
 
@@ -379,7 +480,7 @@ def main():
         if row.failure:
             print("FAILED %s: %s" % (row.key, row.failure), file=sys.stderr)
 
-    table, targets = build_report(rows, mode)
+    table, targets = build_report(rows, mode, partial=bool(args.only))
     info["loadavg_end"] = os.getloadavg()[0]
     info["seconds"] = round(time.monotonic() - started)
     info["mode"] = mode

@@ -5,6 +5,8 @@
 #
 #   bench/run.sh            full run (about 3 minutes on 2 CPUs)
 #   bench/run.sh --quick    3 rounds, no 50/800 MB parents (about 1 minute)
+#   bench/run.sh --only pool   the pool figures only (results-pool.json,
+#                           pool_chart.png)
 #
 # Other arguments go to bench/compare.py (--rounds N, --only TEXT, --out F).
 set -eu
@@ -26,12 +28,21 @@ status=0
 
 # The chart needs matplotlib (Debian: python3-matplotlib); use whichever
 # python has it.
-results="$here/results/results.json"
+# Where compare.py wrote: --out F, else results-TEXT.json for --only TEXT
+# (as compare.py's default_out), else results.json.
+results=""
+only=""
 prev_arg=""
 for arg in "$@"; do
-  case "$prev_arg${prev_arg:+=}$arg" in --out=*) results=$arg ;; esac
+  case "$prev_arg${prev_arg:+=}$arg" in
+    --out=*) results=$arg ;;
+    --only=*) only=$(printf '%s' "$arg" | tr -c 'A-Za-z0-9_-' '_') ;;
+  esac
   prev_arg=$arg
 done
+if [ -z "$results" ]; then
+  results="$here/results/results${only:+-$only}.json"
+fi
 for py in "$python" /usr/bin/python3; do
   if "$py" -c 'import matplotlib' 2>/dev/null; then
     "$py" "$here/chart.py" "$results"

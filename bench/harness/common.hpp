@@ -83,6 +83,7 @@ struct case_def {
 void add_floor_cases(std::vector<case_def>& cases);
 void add_multiproc_cases(std::vector<case_def>& cases);
 void add_boost_cases(std::vector<case_def>& cases);
+void add_pool_cases(std::vector<case_def>& cases);
 
 /// The median of `values` (copied, so the caller's order is kept).
 double median(std::vector<double> values);
@@ -99,6 +100,14 @@ inline constexpr int kIsAliveBatch = 10000;
 inline constexpr std::size_t kManyChildren = 2000;
 inline constexpr auto kManyChildrenSleep = std::chrono::milliseconds(100);
 inline constexpr std::size_t kEdgeStarts = 100;
+
+/// The pool cases (bench/python/pool_cases.py uses the same numbers).
+inline constexpr unsigned kPoolWorkers = 2;
+/// Tasks per throughput sample.
+inline constexpr std::size_t kPoolTinyTasks = 20000;
+/// The CPU-bound map: this many tasks of about this many milliseconds.
+inline constexpr std::size_t kPoolCpuTasks = 16;
+inline constexpr double kPoolCpuTaskMs = 80;
 
 /// Records the figures of the many-children case from per-start times.
 void record_many_children(results& out, double total_ms,

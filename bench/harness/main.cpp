@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   bench::add_floor_cases(cases);
   bench::add_multiproc_cases(cases);
   bench::add_boost_cases(cases);
+  bench::add_pool_cases(cases);
 
   std::string wanted;
   int iterations = 10;
