@@ -56,7 +56,7 @@ struct worker {
   wire::slot_page* page = nullptr;
   std::vector<std::byte> out;  // frames not yet written
   std::size_t out_done = 0;
-  std::vector<std::byte> in;  // bytes of frames not yet complete
+  wire::receive_buffer in;  // bytes of frames not yet complete
   std::array<std::shared_ptr<task_record>, kSlots> tasks{};
   std::array<clock::time_point, kSlots> sent_at{};
   unsigned in_flight = 0;
@@ -64,6 +64,10 @@ struct worker {
   unsigned timed_in_flight = 0;
   bool stop_sent = false;
   bool killed = false;  // we killed it; `kill_outcome` for its running task
+  // Its end of the socket is closed (it is exiting): the socket stays
+  // readable (EOF) until its pidfd is, so it is no longer polled; polling it
+  // would spin the dispatcher through the rest of the worker's exit.
+  bool hung_up = false;
   task_outcome kill_outcome = task_outcome::died;
 
   ~worker() {
@@ -255,6 +259,7 @@ struct pool_engine::impl {
           sys::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
       w.in.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
       if (n < 0 && errno == EINTR) continue;
+      if (n == 0) w.hung_up = true;
       if (n <= 0) break;
     }
     std::size_t offset = 0;
@@ -454,7 +459,8 @@ struct pool_engine::impl {
       for (const auto& w : workers) {
         short events = POLLIN;
         if (w->out_done < w->out.size()) events |= POLLOUT;
-        fds.push_back({w->channel.get(), events, 0});
+        // A negative fd is skipped by poll and keeps the indices aligned.
+        fds.push_back({w->hung_up ? -1 : w->channel.get(), events, 0});
         fds.push_back({w->pidfd, POLLIN, 0});
       }
       dispatcher_sleeping = true;

@@ -42,7 +42,7 @@ bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
 }
 
 // Reads more of the task pipe into `buffer`. False at end of file or error.
-bool read_more(int fd, std::vector<std::byte>& buffer) {
+bool read_more(int fd, wire::receive_buffer& buffer) {
   constexpr std::size_t kChunk = std::size_t{64} * 1024;
   std::size_t at = buffer.size();
   buffer.resize(at + kChunk);
@@ -85,7 +85,7 @@ int worker_main(const worker_boot& boot) noexcept {
   std::vector<std::byte> scratch;
   if (!run_initializer(boot, scratch)) return 1;
 
-  std::vector<std::byte> input;
+  wire::receive_buffer input;
   std::vector<std::byte> output;
   std::size_t offset = 0;
   unsigned tasks_run = 0;
