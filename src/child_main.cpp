@@ -20,27 +20,6 @@ namespace {
 
 thread_local bool t_child_main_thread = false;
 
-// parent_process() in the child: watches the creator through a pidfd, so it
-// follows the creator's own life and not a pipe a sibling may hold open.
-std::shared_ptr<process_state> make_parent_view(const child_context& context) {
-  auto parent = std::make_shared<process_state>(process_kind::parent_view, 0,
-                                                std::vector<unsigned>{});
-  parent->name = context.parent_name;
-  parent->pid = context.parent_pid;
-  parent->started = true;
-  unique_fd fd;
-  // The pidfd is proven to be our parent's if, after opening it, the parent
-  // is still our parent; otherwise the parent had died (and the pid could
-  // already name another process), so we watch nothing: it has ended.
-  if (pidfd::open_any(context.parent_pid, fd) == 0 &&
-      ::getppid() == context.parent_pid) {
-    parent->pidfd = std::move(fd);
-  } else {
-    parent->ended = true;
-  }
-  return parent;
-}
-
 std::string demangled_current_exception_type() {
   std::type_info* type = abi::__cxa_current_exception_type();
   if (type == nullptr) return "unknown exception";
@@ -90,7 +69,7 @@ void child_main(void* raw_context) noexcept {
     std::shared_ptr<process_state> self = context.self->state();
     // Another thread of the parent may have held this lock at fork time.
     new (&self->mutex) std::mutex;
-    registry::reset_in_child(self, make_parent_view(context));
+    registry::reset_in_child(self, {&context.parent_name, context.parent_pid});
     t_child_main_thread = true;
     try {
       context.self->run();

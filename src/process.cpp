@@ -16,6 +16,7 @@
 #include "child_main.hpp"
 #include "launcher.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/this_pid.hpp"
 #include "process_state.hpp"
 #include "registry.hpp"
 #include "std_streams.hpp"
@@ -26,10 +27,11 @@ namespace {
 using detail::process_kind;
 using detail::process_state;
 using detail::registry;
+using detail::this_pid;
 
 std::shared_ptr<process_state> make_state(process_options options) {
   registry& reg = registry::get();
-  auto state = std::make_shared<process_state>(process_kind::child, ::getpid(),
+  auto state = std::make_shared<process_state>(process_kind::child, this_pid(),
                                                reg.next_identity());
   state->name = std::move(options.name);
   // Python copies the creator's config, daemon flag included.
@@ -109,7 +111,7 @@ void process::start() {
     if (s.started || s.starting || s.kind != process_kind::child) {
       throw usage_error("cannot start a process twice");
     }
-    if (s.creator_pid != ::getpid()) {
+    if (s.creator_pid != this_pid()) {
       throw usage_error(
           "can only start a process object created by current process");
     }
@@ -121,7 +123,7 @@ void process::start() {
   }
   // From here until fork returns no lock of ours is held, so the child
   // inherits them all unlocked (it resets its own state's lock regardless).
-  detail::child_context context{this, std::move(parent_name), ::getpid()};
+  detail::child_context context{this, std::move(parent_name), this_pid()};
   detail::launch_request request{&detail::child_main, &context,
                                  s.kill_on_parent_death};
   detail::flush_standard_streams();
@@ -156,7 +158,7 @@ bool process::join_steady(std::optional<detail::steady_deadline> deadline) {
     std::lock_guard lock(state_->mutex);
     state_->throw_if_closed_locked();
     if (state_->kind != process_kind::parent_view) {
-      if (state_->creator_pid != ::getpid()) {
+      if (state_->creator_pid != this_pid()) {
         throw usage_error("can only join a child process");
       }
       if (!state_->started)
@@ -176,7 +178,7 @@ bool process::is_alive() const {
     case process_kind::parent_view:
       return state_->pidfd && !state_->refresh_locked();
     case process_kind::child:
-      if (state_->creator_pid != ::getpid()) {
+      if (state_->creator_pid != this_pid()) {
         throw usage_error("can only test a child process");
       }
       return state_->started && !state_->refresh_locked();
@@ -195,7 +197,7 @@ std::optional<int> process::exitcode() const {
 std::optional<pid_t> process::pid() const {
   std::lock_guard lock(state_->mutex);
   state_->throw_if_closed_locked();
-  if (registry::get().is_current(state_.get())) return ::getpid();
+  if (registry::get().is_current(state_.get())) return this_pid();
   if (state_->kind == process_kind::parent_view || state_->started) {
     return state_->pid;
   }
@@ -284,7 +286,7 @@ void process::close() {
 process current_process() { return process(registry::get().current()); }
 
 std::optional<process> parent_process() {
-  const auto& parent = registry::get().parent();
+  auto parent = registry::get().parent();
   if (!parent) return std::nullopt;
   return process(parent);
 }

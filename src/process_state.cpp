@@ -7,12 +7,13 @@
 #include <system_error>
 
 #include "multiproc/errors.hpp"
+#include "posix/this_pid.hpp"
 #include "registry.hpp"
 
 namespace multiproc::detail {
 
 bool process_state::reapable_here() const {
-  return kind == process_kind::child && creator_pid == ::getpid();
+  return kind == process_kind::child && creator_pid == this_pid();
 }
 
 void process_state::throw_if_closed_locked() const {

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <new>
 
 #include "multiproc/exit_policy.hpp"
 #include "multiproc/process.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/this_pid.hpp"
 #include "process_state.hpp"
 
 namespace multiproc::detail {
@@ -50,10 +52,8 @@ std::shared_ptr<process_state> make_main_process() {
 }  // namespace
 
 registry::registry(std::shared_ptr<process_state> current,
-                   std::shared_ptr<process_state> parent)
-    : owner_(::getpid()),
-      current_(std::move(current)),
-      parent_(std::move(parent)) {}
+                   std::optional<creator> parent) noexcept
+    : owner_(this_pid()), current_(std::move(current)), creator_(parent) {}
 
 registry& registry::get() {
   if (registry* r = g_registry.load(std::memory_order_acquire)) return *r;
@@ -62,7 +62,7 @@ registry& registry::get() {
   static registry* main = [] {
     // Never destroyed, so it is still there when the exit handler runs,
     // whatever order static destructors take.
-    auto* r = new registry(make_main_process(), nullptr);
+    auto* r = new registry(make_main_process(), std::nullopt);
     g_registry.store(r, std::memory_order_release);
     // Registered once; children inherit it through fork and run it against
     // their own (reset) registry if user code in them calls std::exit.
@@ -73,12 +73,36 @@ registry& registry::get() {
 }
 
 void registry::reset_in_child(std::shared_ptr<process_state> self,
-                              std::shared_ptr<process_state> parent) {
-  // The inherited registry is leaked on purpose: its mutex may be held by a
-  // thread that does not exist here, and destroying it would run the
-  // destructors of the parent's process objects in the child.
-  g_registry.store(new registry(std::move(self), std::move(parent)),
+                              creator parent) noexcept {
+  // Every child builds its registry in this buffer. The inherited registry
+  // (the main process's on the heap, or the creator's here) is abandoned,
+  // never destroyed: its mutex may be held by a thread that does not exist
+  // here, and destroying it would run the destructors of the parent's
+  // process objects in the child.
+  alignas(registry) static unsigned char storage[sizeof(registry)];
+  g_registry.store(new (storage) registry(std::move(self), parent),
                    std::memory_order_release);
+}
+
+std::shared_ptr<process_state> registry::parent() {
+  std::lock_guard lock(mutex_);
+  if (parent_ || !creator_) return parent_;
+  auto view = std::make_shared<process_state>(process_kind::parent_view, 0,
+                                              std::vector<unsigned>{});
+  view->name = *creator_->name;
+  view->pid = creator_->pid;
+  view->started = true;
+  // The pidfd is the creator's if, after opening it, the creator is still
+  // our parent; otherwise it had died (and the pid could already name
+  // another process), so there is nothing to watch: it has ended.
+  unique_fd fd;
+  if (pidfd::open_any(creator_->pid, fd) == 0 && ::getppid() == creator_->pid) {
+    view->pidfd = std::move(fd);
+  } else {
+    view->ended = true;
+  }
+  parent_ = std::move(view);
+  return parent_;
 }
 
 std::vector<unsigned> registry::next_identity() {
@@ -119,9 +143,10 @@ void registry::finish_children() noexcept {
   // fork+exec whose exec failed and which then called exit()) still sees the
   // parent's registry and the parent's pidfds: without this check it would
   // SIGTERM the parent's daemon children and wait for all the others.
-  if (::getpid() != owner_) return;
+  if (this_pid() != owner_) return;
   try {
     auto children_now = children();
+    if (children_now.empty()) return;  // most children never start one
     for (const auto& child : children_now) {
       std::lock_guard lock(child->mutex);
       if (child->daemon && !child->refresh_locked()) {

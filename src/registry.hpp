@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,16 +25,29 @@ class registry {
   /// This process's registry; made on first use in the main process.
   static registry& get();
 
+  /// What a child knows of its creator. Points into the child's copy of
+  /// the parent's start() frame, which stays valid because the child never
+  /// returns from it.
+  struct creator {
+    const std::string* name;
+    pid_t pid;
+  };
+
   /// Replaces this process's registry right after fork, in the child.
+  /// Allocates nothing: a child's first microseconds are on the critical
+  /// path of every start+join, and malloc in a fresh child is slow
+  /// (copy-on-write faults on the heap's pages).
   static void reset_in_child(std::shared_ptr<process_state> self,
-                             std::shared_ptr<process_state> parent);
+                             creator parent) noexcept;
 
   /// Consumes the next counter value and returns the identity for a new
   /// process object: ours plus the counter (Python's _identity).
   std::vector<unsigned> next_identity();
 
   const std::shared_ptr<process_state>& current() const { return current_; }
-  const std::shared_ptr<process_state>& parent() const { return parent_; }
+  /// parent_process(): empty in the main process; in a child, a view of
+  /// the creator made on first use.
+  std::shared_ptr<process_state> parent();
   bool is_current(const process_state* state) const {
     return state == current_.get();
   }
@@ -52,7 +66,7 @@ class registry {
 
  private:
   registry(std::shared_ptr<process_state> current,
-           std::shared_ptr<process_state> parent);
+           std::optional<creator> parent) noexcept;
 
   /// The process this registry belongs to. A raw fork() (not a multiproc
   /// child) inherits a copy of it, with our children in it; that copy must
@@ -61,7 +75,8 @@ class registry {
   std::mutex mutex_;
   unsigned counter_ = 0;
   std::shared_ptr<process_state> current_;
-  std::shared_ptr<process_state> parent_;
+  std::optional<creator> creator_;
+  std::shared_ptr<process_state> parent_;  // made from creator_ on first use
   std::unordered_map<const process_state*, std::shared_ptr<process_state>>
       children_;
 };
