@@ -389,7 +389,10 @@ def print_report(table, targets, out=sys.stdout):
               % RATIO_HEADERS.get(current, "x floor"))
             w("|---|---|---:|---:|---:|---:|\n")
         ratio = "%.2fx" % e["ratio"] if e.get("ratio") else ""
-        metric = "%s (%s)" % (e["metric"].rsplit("_", 1)[0], e["unit"])
+        name = e["metric"]
+        name = name[:-len("_per_s")] if name.endswith("_per_s") else \
+            name.rsplit("_", 1)[0]
+        metric = "%s (%s)" % (name, e["unit"])
         w("| %s | %s | %s | %s | %s | %s |\n" % (
             e["label"], metric, fmt(e["median"], e["unit"]),
             fmt(e["p10"], e["unit"]), fmt(e["p90"], e["unit"]), ratio))
