@@ -66,7 +66,9 @@ void child_main(void* raw_context) noexcept {
   auto& context = *static_cast<child_context*>(raw_context);
   int code = 1;
   try {
-    std::shared_ptr<process_state> self = context.self->state();
+    // A reference, not a copy: a fresh child should write to as few
+    // inherited pages as it can (each write costs a copy-on-write fault).
+    const std::shared_ptr<process_state>& self = context.self->state();
     // Another thread of the parent may have held this lock at fork time.
     new (&self->mutex) std::mutex;
     registry::reset_in_child(self, {&context.parent_name, context.parent_pid});

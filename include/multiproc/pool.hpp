@@ -143,7 +143,7 @@ class lazy_map {
         fn_(fn),
         input_(std::move(input)),
         chunksize_(chunksize),
-        read_ahead_(2 * engine_->processes() + 2),
+        read_ahead_(kReadAheadPerWorker * engine_->processes()),
         options_(std::move(options)),
         timeout_(timeout) {}
 
@@ -189,6 +189,11 @@ class lazy_map {
     std::shared_ptr<task_record> task;
     std::size_t items;
   };
+
+  // Chunks in flight per worker: enough to keep every worker's pipeline
+  // full of tiny tasks (a round trip per chunk otherwise limits imap), few
+  // enough that the input is read only a bounded way ahead.
+  static constexpr std::size_t kReadAheadPerWorker = 16;
 
   R& current() {
     if (error_) std::rethrow_exception(error_);

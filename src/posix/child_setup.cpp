@@ -20,9 +20,14 @@ void redirect_stdin_to_dev_null() noexcept {
     ::close(fd);
   }
   // Input the parent had read ahead into stdin's buffer belongs to the
-  // parent; the child must see end of file, not a copy of it.
-  __fpurge(stdin);
-  clearerr(stdin);
+  // parent; the child must see end of file, not a copy of it. Touch the
+  // FILE only when there is something to discard: writing to it costs a
+  // copy-on-write fault of libc's data page in every child (glibc's FILE
+  // fields are public in <bits/types/struct_FILE.h>).
+  if (stdin->_IO_read_ptr != stdin->_IO_read_end) __fpurge(stdin);
+  if (feof_unlocked(stdin) != 0 || ferror_unlocked(stdin) != 0) {
+    clearerr_unlocked(stdin);
+  }
 }
 
 }  // namespace
