@@ -99,6 +99,13 @@ int child_checks(const std::string& expected_name, pid_t parent) {
 }
 
 TEST(ReliabilityThreads, ForkWhileOtherThreadsHoldLibraryLocks) {
+#if defined(__SANITIZE_ADDRESS__)
+  // GCC 12's AddressSanitizer does not take its allocator's locks around
+  // fork(): a child forked while a hammer thread is inside malloc inherits
+  // that lock held and hangs in ASan's own SizeClassAllocator64 (seen in
+  // gdb), before any multiproc code runs. The plain build runs this test.
+  GTEST_SKIP() << "ASan's allocator is not fork-safe in threaded programs";
+#endif
   std::atomic<bool> stop{false};
   std::atomic<long> rounds{0};
   mp::process shared([] { std::this_thread::sleep_for(100s); });
