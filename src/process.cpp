@@ -121,6 +121,16 @@ void process::start() {
     ensure_name_locked(*this, s);
     s.starting = true;
   }
+  // Registered before the fork, so that the parent writes as little as
+  // possible while the child shares its pages (each first write costs a
+  // copy-on-write fault on the critical path of start+join).
+  try {
+    reg.add_child(state_);
+  } catch (...) {
+    std::lock_guard lock(s.mutex);
+    s.starting = false;
+    throw;
+  }
   // From here until fork returns no lock of ours is held, so the child
   // inherits them all unlocked (it resets its own state's lock regardless).
   detail::child_context context{this, std::move(parent_name), this_pid()};
@@ -134,21 +144,21 @@ void process::start() {
   {
     std::lock_guard lock(s.mutex);
     s.starting = false;
-    if (err != 0) {
-      throw std::system_error(err, std::generic_category(), "fork");
+    if (err == 0) {
+      s.started = true;
+      s.pid = child.pid;
+      s.pidfd = std::move(child.pidfd);
+      if (!s.pidfd) {
+        s.ended = true;  // reaped by someone else before we could look
+        s.exitcode = detail::kExitcodeUnknown;
+      }
+      // The parent drops its reference to the target (CPython bpo-30775);
+      // the child has its own copy.
+      dropped_target = std::move(s.target);
     }
-    s.started = true;
-    s.pid = child.pid;
-    s.pidfd = std::move(child.pidfd);
-    if (!s.pidfd) {
-      s.ended = true;  // reaped by someone else before we could look
-      s.exitcode = detail::kExitcodeUnknown;
-    }
-    // The parent drops its reference to the target (CPython bpo-30775);
-    // the child has its own copy.
-    dropped_target = std::move(s.target);
   }
-  if (!s.ended) reg.add_child(state_);
+  if (err != 0 || s.ended) reg.forget_child(&s);
+  if (err != 0) throw std::system_error(err, std::generic_category(), "fork");
 }
 
 void process::join() { join_steady(std::nullopt); }
@@ -295,7 +305,8 @@ std::vector<process> active_children() {
   std::vector<process> alive;
   for (auto& child : registry::get().children()) {
     std::lock_guard lock(child->mutex);
-    if (!child->refresh_locked()) alive.emplace_back(child);
+    // A child registered by a start() still forking is not active yet.
+    if (child->started && !child->refresh_locked()) alive.emplace_back(child);
   }
   return alive;
 }

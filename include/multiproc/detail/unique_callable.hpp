@@ -1,10 +1,17 @@
 // A move-only, type-erased `void()` callable: std::function demands a
 // copyable target, and a process target may capture move-only state
 // (std::unique_ptr, a socket). C++23's std::move_only_function would do.
+//
+// Small callables (a function pointer and a few arguments, a lambda with a
+// few captures) live inside the object, not on the heap: freeing heap
+// memory right after fork() costs the parent a copy-on-write fault while
+// the child still shares the page.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <new>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -13,7 +20,18 @@ namespace multiproc::detail {
 
 class unique_callable {
  public:
-  unique_callable() = default;
+  unique_callable() noexcept = default;
+  unique_callable(unique_callable&& other) noexcept { take(other); }
+  unique_callable& operator=(unique_callable&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  unique_callable(const unique_callable&) = delete;
+  unique_callable& operator=(const unique_callable&) = delete;
+  ~unique_callable() { reset(); }
 
   /// Stores decayed copies of `fn` and `args`; invoking calls
   /// std::invoke(fn, args...) with the stored copies as lvalues, as Python's
@@ -23,34 +41,81 @@ class unique_callable {
     using holder_type =
         holder<std::decay_t<F>, std::tuple<std::decay_t<Args>...>>;
     unique_callable result;
-    result.impl_ = std::make_unique<holder_type>(
-        std::forward<F>(fn),
-        std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...));
+    if constexpr (fits_inline<holder_type>) {
+      result.impl_ = ::new (static_cast<void*>(result.buffer_)) holder_type(
+          std::forward<F>(fn),
+          std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...));
+      result.inline_ = true;
+    } else {
+      result.impl_ = new holder_type(
+          std::forward<F>(fn),
+          std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...));
+    }
     return result;
   }
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   void operator()() { impl_->invoke(); }
-  void reset() noexcept { impl_.reset(); }
+  void reset() noexcept {
+    if (impl_ == nullptr) return;
+    if (inline_) {
+      impl_->~base();
+    } else {
+      delete impl_;
+    }
+    impl_ = nullptr;
+    inline_ = false;
+  }
 
  private:
+  static constexpr std::size_t kInlineSize = 64;
+
   struct base {
     virtual ~base() = default;
     virtual void invoke() = 0;
+    /// Move-constructs this holder into `buffer` (inline holders only).
+    virtual base* move_into(void* buffer) noexcept = 0;
   };
   template <class F, class Tuple>
   struct holder final : base {
-    holder(F&& f, Tuple&& a) : fn(std::move(f)), args(std::move(a)) {}
-    holder(const F& f, Tuple&& a) : fn(f), args(std::move(a)) {}
+    template <class G>
+    holder(G&& f, Tuple&& a) : fn(std::forward<G>(f)), args(std::move(a)) {}
     void invoke() override {
       std::apply([this](auto&... unpacked) { std::invoke(fn, unpacked...); },
                  args);
+    }
+    base* move_into(void* buffer) noexcept override {
+      if constexpr (std::is_nothrow_move_constructible_v<F> &&
+                    std::is_nothrow_move_constructible_v<Tuple>) {
+        return ::new (buffer) holder(std::move(fn), std::move(args));
+      } else {
+        return nullptr;  // never inline (see fits_inline)
+      }
     }
     F fn;
     Tuple args;
   };
 
-  std::unique_ptr<base> impl_;
+  template <class Holder>
+  static constexpr bool fits_inline =
+      sizeof(Holder) <= kInlineSize &&
+      alignof(Holder) <= alignof(std::max_align_t) &&
+      std::is_nothrow_move_constructible_v<Holder>;
+
+  void take(unique_callable& other) noexcept {
+    if (other.impl_ == nullptr) return;
+    if (other.inline_) {
+      impl_ = other.impl_->move_into(buffer_);
+      inline_ = true;
+      other.reset();
+    } else {
+      impl_ = std::exchange(other.impl_, nullptr);
+    }
+  }
+
+  alignas(std::max_align_t) unsigned char buffer_[kInlineSize];
+  base* impl_ = nullptr;
+  bool inline_ = false;
 };
 
 }  // namespace multiproc::detail
