@@ -147,7 +147,7 @@ EXAMPLES = {
             line(2, OUT, r"submit: 11"),
             line(3, OUT, r"submit: 12"),
             line(4, OUT, r"submit: failed alone: process died with exit code "
-                 r"-11 \(SIGSEGV\)"),
+                 r"-6 \(SIGABRT\)"),
             line(5, OUT, r"submit: 14"),
             line(6, OUT, r"submit: 15"),
             line(7, OUT, r"timeout: process timed out after 0\.5s and was killed",

@@ -104,10 +104,26 @@ namespace detail {
 /// imap_unordered; fed by task_record::on_done on the dispatcher thread.
 class completion_queue {
  public:
-  void push(const std::shared_ptr<task_record>& task, std::size_t items) {
+  /// The task_record::on_done of a task with `items` items. Holds neither
+  /// the queue nor the task (either may be gone first: an abandoned imap),
+  /// so no reference cycle runs through the queue. With `queue_tasks`,
+  /// completed tasks are queued for pop(); otherwise only counted.
+  static std::function<void()> notifier(
+      const std::shared_ptr<completion_queue>& queue,
+      const std::shared_ptr<task_record>& task, std::size_t items,
+      bool queue_tasks) {
+    return [weak_queue = std::weak_ptr<completion_queue>(queue),
+            weak_task = std::weak_ptr<task_record>(task), items, queue_tasks] {
+      auto q = weak_queue.lock();
+      if (!q) return;
+      q->push(queue_tasks ? weak_task.lock() : nullptr, items);
+    };
+  }
+
+  void push(std::shared_ptr<task_record> task, std::size_t items) {
     {
       std::lock_guard lock(mutex_);
-      done_.push_back(task);
+      if (task) done_.push_back(std::move(task));
       items_done_ += items;
     }
     changed_.notify_all();
@@ -221,12 +237,9 @@ class lazy_map {
       }
       write_chunk<Item>(out, items.begin(), items.size());
       task->input = std::move(out).take_bytes();
-      auto completed = completed_;
-      std::weak_ptr<task_record> weak = task;
       const std::size_t count = items.size();
-      task->on_done = [completed, weak, count] {
-        if (auto t = weak.lock()) completed->push(t, count);
-      };
+      task->on_done =
+          completion_queue::notifier(completed_, task, count, !Ordered);
       total_ += count;
       engine_->submit(task);
       window_.push_back({std::move(task), count});
@@ -430,10 +443,8 @@ class pool {
       detail::write_chunk<Item>(
           out, items.begin() + static_cast<std::ptrdiff_t>(first), count);
       task->input = std::move(out).take_bytes();
-      std::weak_ptr<detail::task_record> weak = task;
-      task->on_done = [completed, weak, count] {
-        if (auto t = weak.lock()) completed->push(t, count);
-      };
+      task->on_done =
+          detail::completion_queue::notifier(completed, task, count, true);
       tasks.push_back(std::move(task));
     }
     engine_->submit(tasks);
