@@ -20,6 +20,11 @@ struct launch_request {
   void* context;
   /// The child gets SIGKILL when the creating process dies.
   bool kill_on_parent_death;
+  /// The calling thread is known to outlive the child (a pool's dispatcher
+  /// thread, which reaps its workers before it ends), so PR_SET_PDEATHSIG
+  /// may be tied to it and the fork need not be handed to the anchor
+  /// thread.
+  bool caller_outlives_child = false;
 };
 
 struct launched_child {

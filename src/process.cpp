@@ -135,7 +135,8 @@ void process::start() {
   // inherits them all unlocked (it resets its own state's lock regardless).
   detail::child_context context{this, std::move(parent_name), this_pid()};
   detail::launch_request request{&detail::child_main, &context,
-                                 s.kill_on_parent_death};
+                                 s.kill_on_parent_death,
+                                 s.caller_outlives_child};
   detail::flush_standard_streams();
   detail::launched_child child;
   int err = detail::default_launcher().launch(request, child);

@@ -41,6 +41,9 @@ struct process_state {
   /// Python's _identity: the creator's identity plus the counter value.
   const std::vector<unsigned> identity;
   bool kill_on_parent_death = false;
+  /// Set by the pool for replacement workers: see
+  /// launch_request::caller_outlives_child.
+  bool caller_outlives_child = false;
 
   /// Guards everything below. Never held across a blocking call, so that
   /// is_alive() and exitcode() stay quick while other threads join.

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/child_io.hpp"
 #include "support/run_helper.hpp"
@@ -76,6 +77,42 @@ TEST(ReliabilityExit, DefaultPolicyWaitsForADaemonIgnoringSigtermAsPython) {
   ASSERT_TRUE(WIFEXITED(r.status)) << r.output;
   EXPECT_EQ(r.output, "main returns\nexitcodes 0\n");
   EXPECT_GE(r.elapsed, 1s);
+}
+
+TEST(ReliabilityExit, PoolWorkersDieWithTheirParentIncludingReplacements) {
+  mpt::pipe_pair out;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
+  std::string path = MULTIPROC_TEST_HELPER;
+  std::string mode = "pool_workers";
+  char* argv[] = {path.data(), mode.data(), nullptr};
+  pid_t helper = 0;
+  ASSERT_EQ(
+      posix_spawn(&helper, path.c_str(), &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  out.close_write();
+
+  auto pids = mpt::read_line(out.read_end());
+  ASSERT_TRUE(pids.has_value());
+  ASSERT_EQ(mpt::read_line(out.read_end()), "ready");
+  std::istringstream fields(*pids);
+  std::string word;
+  fields >> word;
+  ASSERT_EQ(word, "pids");
+  std::vector<int> worker_fds;
+  for (pid_t pid = 0; fields >> pid;) worker_fds.push_back(open_pidfd(pid));
+  ASSERT_EQ(worker_fds.size(), 2U);  // both alive: the thread that built
+                                     // the pool has ended long ago
+  for (int fd : worker_fds) ASSERT_GE(fd, 0);
+
+  ::kill(helper, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(helper, &status, 0), helper);
+  for (int fd : worker_fds) {
+    EXPECT_TRUE(ended_within(fd, mpt::late_bound(0ms)));
+    ::close(fd);
+  }
 }
 
 TEST(ReliabilityExit, ParentKilledBySigkill) {

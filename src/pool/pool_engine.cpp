@@ -28,6 +28,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 #include "posix/unique_fd.hpp"
+#include "process_state.hpp"
 
 namespace multiproc::detail {
 
@@ -125,6 +126,12 @@ struct pool_engine::impl {
   std::vector<completion> completions;
   unique_fd wake;
   std::thread dispatcher;
+
+  std::thread::id dispatcher_id;  // set by run(), under `mutex`
+
+  bool on_dispatcher_thread() const {
+    return dispatcher_id == std::this_thread::get_id();
+  }
   std::mutex join_mutex;
 
   // --- workers -------------------------------------------------------
@@ -165,6 +172,10 @@ struct pool_engine::impl {
     });
     // Python's pool workers are ForkPoolWorker-N, N from the process-wide
     // counter that names every process; ours are PoolWorker-N.
+    // Replacements are forked on the dispatcher thread, which reaps every
+    // worker before it ends: their PR_SET_PDEATHSIG may follow it, which
+    // spares the hand-over to the launcher's anchor thread.
+    w->proc->state()->caller_outlives_child = on_dispatcher_thread();
     const std::string generated = w->proc->name();
     w->proc->set_name("PoolWorker" + generated.substr(generated.find('-')));
     w->proc->start();
@@ -441,6 +452,7 @@ struct pool_engine::impl {
     ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
 
     std::unique_lock lock(mutex);
+    dispatcher_id = std::this_thread::get_id();
     std::vector<pollfd> fds;
     for (;;) {
       // A worker the OS refused to replace (fork failed) is tried again

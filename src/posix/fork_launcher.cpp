@@ -157,7 +157,8 @@ class fork_launcher final : public launcher {
   int launch(const launch_request& request,
              launched_child& out) noexcept override {
     const bool on_main_thread = ::gettid() == ::getpid();
-    if (request.kill_on_parent_death && !on_main_thread) {
+    if (request.kill_on_parent_death && !on_main_thread &&
+        !request.caller_outlives_child) {
       int err = 0;
       anchor_thread* anchor = anchor_thread::instance(err);
       return anchor != nullptr ? anchor->launch(request, out) : err;

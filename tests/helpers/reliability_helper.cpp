@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <multiproc/multiproc.hpp>
 #include <string>
 #include <thread>
@@ -145,6 +146,36 @@ int orphans() {
   return 0;
 }
 
+// A pool built on a thread that then ends (its workers must outlive that
+// thread), one of whose workers is replaced (forked on the dispatcher
+// thread); prints the live workers' pids. Every worker must die with us.
+int pool_workers() {
+  std::unique_ptr<mp::pool> workers;
+  std::thread([&workers] {
+    mp::pool_options options;
+    options.processes = 2;
+    workers = std::make_unique<mp::pool>(options);
+  }).join();
+  try {
+    workers
+        ->submit([] {
+          ::raise(SIGKILL);
+          return 0;
+        })
+        .get();
+  } catch (const mp::process_died&) {
+  }
+  workers->apply([] { return 0; });  // a replacement serves
+  std::string pids = "pids";
+  for (const auto& child : mp::active_children()) {
+    pids += " " + std::to_string(*child.pid());
+  }
+  say(pids);
+  say("ready");
+  std::this_thread::sleep_for(100s);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -155,6 +186,7 @@ int main(int argc, char** argv) {
     return default_policy_daemon_ignores();
   }
   if (mode == "orphans") return orphans();
+  if (mode == "pool_workers") return pool_workers();
   std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
   return 2;
 }
