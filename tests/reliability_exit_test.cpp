@@ -79,19 +79,26 @@ TEST(ReliabilityExit, DefaultPolicyWaitsForADaemonIgnoringSigtermAsPython) {
   EXPECT_GE(r.elapsed, 1s);
 }
 
-TEST(ReliabilityExit, PoolWorkersDieWithTheirParentIncludingReplacements) {
-  mpt::pipe_pair out;
+// Starts the helper program in `mode` with its stdout on `out`, which it
+// leaves readable only. Returns the helper's pid, or -1.
+pid_t spawn_helper(std::string mode, mpt::pipe_pair& out) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
   std::string path = MULTIPROC_TEST_HELPER;
-  std::string mode = "pool_workers";
   char* argv[] = {path.data(), mode.data(), nullptr};
   pid_t helper = 0;
-  ASSERT_EQ(
-      posix_spawn(&helper, path.c_str(), &actions, nullptr, argv, environ), 0);
+  int err =
+      posix_spawn(&helper, path.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   out.close_write();
+  return err == 0 ? helper : -1;
+}
+
+TEST(ReliabilityExit, PoolWorkersDieWithTheirParentIncludingReplacements) {
+  mpt::pipe_pair out;
+  pid_t helper = spawn_helper("pool_workers", out);
+  ASSERT_GT(helper, 0);
 
   auto pids = mpt::read_line(out.read_end());
   ASSERT_TRUE(pids.has_value());
@@ -117,17 +124,8 @@ TEST(ReliabilityExit, PoolWorkersDieWithTheirParentIncludingReplacements) {
 
 TEST(ReliabilityExit, ParentKilledBySigkill) {
   mpt::pipe_pair out;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
-  std::string path = MULTIPROC_TEST_HELPER;
-  std::string mode = "orphans";
-  char* argv[] = {path.data(), mode.data(), nullptr};
-  pid_t helper = 0;
-  ASSERT_EQ(
-      posix_spawn(&helper, path.c_str(), &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  out.close_write();
+  pid_t helper = spawn_helper("orphans", out);
+  ASSERT_GT(helper, 0);
 
   auto pids = mpt::read_line(out.read_end());
   ASSERT_TRUE(pids.has_value());
