@@ -142,6 +142,7 @@ void process::start() {
   int err = detail::default_launcher().launch(request, child);
 
   detail::unique_callable dropped_target;
+  bool registered_in_vain = err != 0;
   {
     std::lock_guard lock(s.mutex);
     s.starting = false;
@@ -152,13 +153,14 @@ void process::start() {
       if (!s.pidfd) {
         s.ended = true;  // reaped by someone else before we could look
         s.exitcode = detail::kExitcodeUnknown;
+        registered_in_vain = true;
       }
       // The parent drops its reference to the target (CPython bpo-30775);
       // the child has its own copy.
       dropped_target = std::move(s.target);
     }
   }
-  if (err != 0 || s.ended) reg.forget_child(&s);
+  if (registered_in_vain) reg.forget_child(&s);
   if (err != 0) throw std::system_error(err, std::generic_category(), "fork");
 }
 
