@@ -16,12 +16,15 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_io.hpp"
 #include "support/timing.hpp"
 
 namespace mp = multiproc;
 using namespace std::chrono_literals;
 
 namespace {
+
+using multiproc::testing::with_processes;
 
 int square(int x) { return x * x; }
 int add(int a, int b) { return a + b; }
@@ -46,12 +49,6 @@ std::string shout(std::string s) {
 // Set by the initializer in each worker (the parent's copy stays 0).
 int g_initialized = 0;
 int read_initialized(int) { return g_initialized; }
-
-mp::pool_options with_processes(unsigned n) {
-  mp::pool_options options;
-  options.processes = n;
-  return options;
-}
 
 }  // namespace
 

@@ -35,24 +35,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using multiproc::testing::thrown_by;
+using multiproc::testing::with_processes;
+
 int square(int x) { return x * x; }
 std::string big(int n) { return std::string(static_cast<std::size_t>(n), 'x'); }
-
-mp::pool_options with_processes(unsigned n) {
-  mp::pool_options options;
-  options.processes = n;
-  return options;
-}
-
-template <class F>
-std::error_code thrown_by(F fn) {
-  try {
-    fn();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
 
 // Every fd above the current ones taken, then `free` of them given back,
 // under a lowered RLIMIT_NOFILE; the limit and the fds are restored on

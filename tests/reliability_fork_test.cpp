@@ -32,29 +32,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using multiproc::testing::thrown_by;
+using multiproc::testing::with_processes;
+
 int square(int x) { return x * x; }
 int die_by_sigkill(int) {
   ::raise(SIGKILL);
   return 0;
 }
 pid_t own_pid() { return ::getpid(); }
-
-mp::pool_options with_processes(unsigned n) {
-  mp::pool_options options;
-  options.processes = n;
-  return options;
-}
-
-// The errno `fn` threw as std::system_error; empty when it did not throw.
-template <class F>
-std::error_code thrown_by(F fn) {
-  try {
-    fn();
-  } catch (const std::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
 
 struct injected_fork {
   int error;

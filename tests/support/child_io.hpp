@@ -240,5 +240,21 @@ inline process_options killed_with_parent() {
   options.kill_on_parent_death = true;
   return options;
 }
+inline pool_options with_processes(unsigned processes) {
+  pool_options options;
+  options.processes = processes;
+  return options;
+}
+
+// The error `fn` threw as std::system_error; empty when it did not throw.
+template <class F>
+std::error_code thrown_by(F fn) {
+  try {
+    fn();
+  } catch (const std::system_error& e) {
+    return e.code();
+  }
+  return {};
+}
 
 }  // namespace multiproc::testing
