@@ -25,6 +25,11 @@ struct launch_request {
   /// may be tied to it and the fork need not be handed to the anchor
   /// thread.
   bool caller_outlives_child = false;
+  /// The signal mask the child starts with; null: the calling thread's.
+  /// Library threads block every signal (so that process-directed signals
+  /// reach the user's threads); a child one of them forks must start with
+  /// the mask of the user's program instead.
+  const sigset_t* signal_mask = nullptr;
 };
 
 struct launched_child {

@@ -134,9 +134,10 @@ void process::start() {
   // From here until fork returns no lock of ours is held, so the child
   // inherits them all unlocked (it resets its own state's lock regardless).
   detail::child_context context{this, std::move(parent_name), this_pid()};
-  detail::launch_request request{&detail::child_main, &context,
-                                 s.kill_on_parent_death,
-                                 s.caller_outlives_child};
+  detail::launch_request request{
+      &detail::child_main, &context, s.kill_on_parent_death,
+      s.launch.caller_outlives_child,
+      s.launch.signal_mask ? &*s.launch.signal_mask : nullptr};
   detail::flush_standard_streams();
   detail::launched_child child;
   int err = detail::default_launcher().launch(request, child);

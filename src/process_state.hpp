@@ -2,6 +2,7 @@
 // learning that it has ended.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <mutex>
@@ -41,9 +42,11 @@ struct process_state {
   /// Python's _identity: the creator's identity plus the counter value.
   const std::vector<unsigned> identity;
   bool kill_on_parent_death = false;
-  /// Set by the pool for replacement workers: see
-  /// launch_request::caller_outlives_child.
-  bool caller_outlives_child = false;
+  /// Set by the pool for the workers it forks: see launch_request.
+  struct launch_hints {
+    bool caller_outlives_child = false;
+    std::optional<sigset_t> signal_mask;
+  } launch;
 
   /// Guards everything below. Never held across a blocking call, so that
   /// is_alive() and exitcode() stay quick while other threads join.

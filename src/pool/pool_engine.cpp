@@ -25,6 +25,7 @@
 #include "multiproc/process.hpp"
 #include "pool/wire.hpp"
 #include "pool/worker_main.hpp"
+#include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 #include "posix/unique_fd.hpp"
@@ -114,6 +115,8 @@ struct pool_engine::impl {
   explicit impl(pool_config c) : config(std::move(c)) {}
 
   pool_config config;
+  /// The mask of the thread that built the pool: every worker's.
+  const sigset_t user_signal_mask = signal_mask_of_this_thread();
   std::mutex mutex;
   phase state = phase::running;
   bool broken = false;
@@ -170,12 +173,15 @@ struct pool_engine::impl {
       int code = worker_main(boot);
       if (code != 0) multiproc::exit(code);
     });
-    // Python's pool workers are ForkPoolWorker-N, N from the process-wide
-    // counter that names every process; ours are PoolWorker-N.
     // Replacements are forked on the dispatcher thread, which reaps every
     // worker before it ends: their PR_SET_PDEATHSIG may follow it, which
-    // spares the hand-over to the launcher's anchor thread.
-    w->proc->state()->caller_outlives_child = on_dispatcher_thread();
+    // spares the hand-over to the launcher's anchor thread. Every worker
+    // starts with the mask of the thread that built the pool, not with the
+    // dispatcher's (all blocked): a task's raise(SIGSEGV), alarm() and
+    // terminate()'s SIGTERM must work in a replacement as in the first.
+    w->proc->state()->launch = {on_dispatcher_thread(), user_signal_mask};
+    // Python's pool workers are ForkPoolWorker-N, N from the process-wide
+    // counter that names every process; ours are PoolWorker-N.
     const std::string generated = w->proc->name();
     w->proc->set_name("PoolWorker" + generated.substr(generated.find('-')));
     w->proc->start();
@@ -340,7 +346,8 @@ struct pool_engine::impl {
     for (auto it = unstarted.rbegin(); it != unstarted.rend(); ++it) {
       queue.push_front(std::move(it->second));
     }
-    w.proc->close();
+    // Our handle goes with the worker; close() would close every copy,
+    // including the ones the user got from active_children().
     workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(index));
     replace_workers_locked();
   }
@@ -447,9 +454,7 @@ struct pool_engine::impl {
 
   void run() {
     // Signals meant for the program must go to the user's threads.
-    sigset_t all;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
+    block_all_signals_on_this_thread();
 
     std::unique_lock lock(mutex);
     dispatcher_id = std::this_thread::get_id();
@@ -540,7 +545,6 @@ pool_engine::pool_engine(pool_config config)
       for (auto& w : impl_->workers) {
         signal_group(*w, SIGKILL);
         w->proc->join();
-        w->proc->close();
       }
       impl_->workers.clear();
       throw;

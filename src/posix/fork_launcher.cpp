@@ -21,6 +21,7 @@
 
 #include "launcher.hpp"
 #include "posix/child_setup.hpp"
+#include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 
@@ -63,9 +64,10 @@ class anchor_thread {
   anchor_thread() : owner_(::getpid()) {}
 
   int launch(const launch_request& request, launched_child& out) noexcept {
-    sigset_t caller_mask;
-    ::pthread_sigmask(SIG_SETMASK, nullptr, &caller_mask);
-    job work{&request, &caller_mask, &out, 0, false};
+    const sigset_t caller_mask = signal_mask_of_this_thread();
+    const sigset_t* mask =
+        request.signal_mask != nullptr ? request.signal_mask : &caller_mask;
+    job work{&request, mask, &out, 0, false};
     std::unique_lock lock(mutex_);
     queue_ready_.wait(lock, [this] { return pending_ == nullptr; });
     pending_ = &work;
@@ -125,10 +127,7 @@ class anchor_thread {
   };
 
   void serve() {
-    // Process-directed signals must not be delivered to this thread.
-    sigset_t all;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
+    block_all_signals_on_this_thread();
     std::unique_lock lock(mutex_);
     for (;;) {
       wake_.wait(lock, [this] { return pending_ != nullptr; });
@@ -163,7 +162,7 @@ class fork_launcher final : public launcher {
       anchor_thread* anchor = anchor_thread::instance(err);
       return anchor != nullptr ? anchor->launch(request, out) : err;
     }
-    return fork_child(request, nullptr, out);
+    return fork_child(request, request.signal_mask, out);
   }
 };
 
