@@ -583,10 +583,18 @@ void pool_engine::submit(std::span<const std::shared_ptr<task_record>> tasks) {
 }
 
 bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
-  if (task->finished()) return false;
-  completion cancelled{task, task_outcome::cancelled, {}, 0, {}};
   {
     std::lock_guard lock(impl_->mutex);
+    // Claim the outcome first: once it says cancelled, a result that
+    // arrives later is dropped (the first outcome stands), so cancel()
+    // returning true always means get() throws cancelled_error. A result
+    // that won the race makes this false, whatever the queue or the
+    // worker still shows.
+    {
+      std::lock_guard task_lock(task->mutex);
+      if (task->outcome != task_outcome::pending) return false;
+      task->outcome = task_outcome::cancelled;
+    }
     auto& queue = impl_->queue;
     auto it = std::find(queue.begin(), queue.end(), task);
     if (it != queue.end()) {
@@ -606,7 +614,8 @@ bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
       }
     }
   }
-  apply(cancelled);
+  task->done.notify_all();
+  if (task->on_done) task->on_done();
   return true;
 }
 
