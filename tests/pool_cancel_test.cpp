@@ -48,8 +48,7 @@ TEST(PoolCancel, TrueMeansCancelledWhileResultsArrive) {
       if (said_cancelled[static_cast<std::size_t>(i)] != 0) {
         ++cancelled;
         EXPECT_THROW(f.get(), mp::cancelled_error)
-            << "cancel() returned true for task " << i << " of round "
-            << round;
+            << "cancel() returned true for task " << i << " of round " << round;
       } else {
         EXPECT_EQ(f.get(), i);
       }

@@ -112,8 +112,8 @@ TEST(PoolReplacement, ACrashInAReplacementIsACrash) {
 TEST(PoolReplacement, AlarmFiresInAReplacement) {
   mp::pool workers(with_processes(1));
   EXPECT_THROW(workers.apply(crash, 0), mp::process_died);
-  auto f = workers.submit(mp::task_options{.timeout = 10s},
-                          alarm_in_one_second, 0);
+  auto f =
+      workers.submit(mp::task_options{.timeout = 10s}, alarm_in_one_second, 0);
   try {
     f.get();
     ADD_FAILURE() << "the task returned";

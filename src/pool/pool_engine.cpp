@@ -28,6 +28,7 @@
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
+#include "posix/this_pid.hpp"
 #include "posix/unique_fd.hpp"
 #include "process_state.hpp"
 
@@ -48,6 +49,11 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
+/// Timeouts and graces from here on mean "no limit" (as join() treats
+/// them): a deadline this far ahead never comes, and adding it to a
+/// steady_clock reading can no longer overflow.
+constexpr std::chrono::nanoseconds kNoLimit =
+    std::chrono::hours(24 * 365 * 100);
 
 struct worker {
   // Optional: a default-constructed process would consume a name counter.
@@ -115,6 +121,16 @@ struct pool_engine::impl {
   explicit impl(pool_config c) : config(std::move(c)) {}
 
   pool_config config;
+  /// The process that built the pool: the only one whose workers these
+  /// are. A forked child holds a copy of everything here; it must neither
+  /// use it (the dispatcher thread was not copied: it would wait forever)
+  /// nor signal the parent's workers.
+  const pid_t owner = this_pid();
+  void throw_unless_owner() const {
+    if (this_pid() != owner) {
+      throw usage_error("can only use a pool created by current process");
+    }
+  }
   /// The mask of the thread that built the pool: every worker's.
   const sigset_t user_signal_mask = signal_mask_of_this_thread();
   std::mutex mutex;
@@ -232,7 +248,8 @@ struct pool_engine::impl {
                                        std::memory_order_release);
       wire::append_frame(w->out, wire::frame_kind::task, slot,
                          reinterpret_cast<std::uint64_t>(task->entry),
-                         task->input.data(), task->input.size());
+                         task->input.data(), task->input.size(),
+                         task->timeout ? task->timeout->count() : 0);
       w->sent_at[slot] = clock::now();
       if (task->timeout) ++w->timed_in_flight;
       w->tasks[slot] = std::move(task);
@@ -298,13 +315,20 @@ struct pool_engine::impl {
       return;
     }
     if (header.slot >= kSlots || !w.tasks[header.slot]) return;
+    // A timed task started: the next round of enforce_timeouts_locked()
+    // reads its start time from the slot page.
+    if (header.kind == wire::frame_kind::started) return;
     std::shared_ptr<task_record> task = w.tasks[header.slot];
     free_slot_locked(w, header.slot);
     if (header.kind == wire::frame_kind::skipped) return;  // already cancelled
+    task_outcome outcome = task_outcome::exception;
+    if (header.kind == wire::frame_kind::value) outcome = task_outcome::value;
+    if (header.kind == wire::frame_kind::timed_out) {
+      outcome = task_outcome::timed_out;
+    }
     completions.push_back(
         {std::move(task),
-         header.kind == wire::frame_kind::value ? task_outcome::value
-                                                : task_outcome::exception,
+         outcome,
          std::vector<std::byte>(payload, payload + header.size),
          0,
          {}});
@@ -330,7 +354,8 @@ struct pool_engine::impl {
           state_accepts_requeue()) {
         unstarted.emplace_back(sent, std::move(task));
       } else if (slot_state == wire::slot_running ||
-                 slot_state == wire::slot_queued) {
+                 slot_state == wire::slot_queued ||
+                 slot_state == wire::slot_finished) {
         task_outcome outcome = w.killed ? w.kill_outcome : task_outcome::died;
         if (broken) outcome = task_outcome::broken;
         completions.push_back({std::move(task),
@@ -401,6 +426,15 @@ struct pool_engine::impl {
   }
 
   // Kills workers whose timed task ran out; returns the next deadline.
+  //
+  // The worker itself reports a task that returned after its timeout
+  // (wire::frame_kind::timed_out), so the outcome is exact whatever this
+  // thread is doing. This thread kills only a task still running
+  // kKillSlack after its timeout: one that will not return by itself. The
+  // slack keeps a task that overran by a hair (a 1 ns timeout) from costing
+  // a worker each time.
+  static constexpr std::chrono::milliseconds kKillSlack{10};
+
   std::optional<clock::time_point> enforce_timeouts_locked(
       clock::time_point now) {
     std::optional<clock::time_point> next = kill_at;
@@ -414,14 +448,19 @@ struct pool_engine::impl {
       for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
         if (!w->tasks[slot] || !w->tasks[slot]->timeout) continue;
         const wire::slot& s = w->page->slots[slot];
-        clock::time_point start = w->sent_at[slot];
-        if (s.state.load(std::memory_order_acquire) == wire::slot_running) {
-          // CLOCK_MONOTONIC, which is what steady_clock reads on Linux.
-          start = clock::time_point(std::chrono::nanoseconds(
-              s.started_ns.load(std::memory_order_relaxed)));
+        // Not started yet: its clock has not begun, and the worker's
+        // `started` frame wakes us when it does.
+        if (s.state.load(std::memory_order_acquire) != wire::slot_running) {
+          continue;
         }
-        auto deadline = start + std::chrono::duration_cast<clock::duration>(
-                                    *w->tasks[slot]->timeout);
+        // CLOCK_MONOTONIC, which is what steady_clock reads on Linux.
+        const clock::time_point start(std::chrono::nanoseconds(
+            s.started_ns.load(std::memory_order_relaxed)));
+        // Timeouts are below kNoLimit (see submit), so this cannot overflow.
+        const auto deadline = start +
+                              std::chrono::duration_cast<clock::duration>(
+                                  *w->tasks[slot]->timeout) +
+                              kKillSlack;
         if (now >= deadline) {
           kill_worker_locked(*w, task_outcome::timed_out);
         } else if (!next || deadline < *next) {
@@ -553,6 +592,20 @@ pool_engine::pool_engine(pool_config config)
 }
 
 pool_engine::~pool_engine() {
+  if (this_pid() != impl_->owner) {
+    // A forked child's copy: its thread object names a thread that exists
+    // only in the parent, and its workers are the parent's. Leave it all
+    // untouched (the copy's memory goes with the process), as the registry
+    // abandons its own inherited copy. Kept reachable so that leak checkers
+    // do not report it.
+    static auto* abandoned = new std::vector<std::unique_ptr<impl>>();
+    try {
+      abandoned->push_back(std::move(impl_));
+    } catch (...) {
+      static_cast<void>(impl_.release());
+    }
+    return;
+  }
   if (impl_->dispatcher.joinable()) {
     terminate();
     impl_->dispatcher.join();
@@ -566,24 +619,39 @@ void pool_engine::submit(std::shared_ptr<task_record> task) {
 void pool_engine::submit(std::span<const std::shared_ptr<task_record>> tasks) {
   std::vector<completion> rejected;
   {
+    // Before the lock: a forked child's copy of it may be held forever.
+    impl_->throw_unless_owner();
     std::lock_guard lock(impl_->mutex);
     if (impl_->state != impl::phase::running)
       throw usage_error("Pool not running");
-    if (impl_->broken) {
-      for (const auto& t : tasks) {
+    for (const auto& t : tasks) {
+      if (!t->timeout) continue;
+      // Huge means no limit (and start + timeout could not overflow).
+      if (*t->timeout >= kNoLimit) t->timeout.reset();
+    }
+    bool queued = false;
+    for (const auto& t : tasks) {
+      if (impl_->broken) {
         rejected.push_back(
             {t, task_outcome::broken, {}, 0, impl_->broken_message});
+      } else if (t->timeout && t->timeout->count() <= 0) {
+        // Its time is up before any worker could start it: a timeout,
+        // decided here (as async() does), costing no worker.
+        rejected.push_back({t, task_outcome::timed_out, {}, 0, {}});
+      } else {
+        impl_->queue.push_back(t);
+        queued = true;
       }
-    } else {
-      impl_->queue.insert(impl_->queue.end(), tasks.begin(), tasks.end());
-      impl_->wake_locked();
     }
+    if (queued) impl_->wake_locked();
   }
   for (auto& c : rejected) apply(c);
 }
 
 bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
   {
+    // Before the lock: a forked child's copy of it may be held forever.
+    impl_->throw_unless_owner();
     std::lock_guard lock(impl_->mutex);
     // Claim the outcome first: once it says cancelled, a result that
     // arrives later is dropped (the first outcome stands), so cancel()
@@ -620,12 +688,16 @@ bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
 }
 
 void pool_engine::close() {
+  // Before the lock: a forked child's copy of it may be held forever.
+  impl_->throw_unless_owner();
   std::lock_guard lock(impl_->mutex);
   if (impl_->state == impl::phase::running) impl_->state = impl::phase::closed;
   impl_->wake_locked();
 }
 
 void pool_engine::terminate() {
+  // Before the lock: a forked child's copy of it may be held forever.
+  impl_->throw_unless_owner();
   std::lock_guard lock(impl_->mutex);
   if (impl_->state == impl::phase::terminating) return;
   impl_->state = impl::phase::terminating;
@@ -637,13 +709,18 @@ void pool_engine::terminate() {
       signal_group(*w, SIGTERM);
     }
   }
-  impl_->kill_at = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                      impl_->config.kill_grace);
+  // A grace beyond kNoLimit means: never escalate to SIGKILL.
+  if (impl_->config.kill_grace < kNoLimit) {
+    impl_->kill_at = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                        impl_->config.kill_grace);
+  }
   impl_->wake_locked();
 }
 
 void pool_engine::join() {
   {
+    // Before the lock: a forked child's copy of it may be held forever.
+    impl_->throw_unless_owner();
     std::lock_guard lock(impl_->mutex);
     if (impl_->state == impl::phase::running)
       throw usage_error("Pool is still running");
@@ -652,5 +729,7 @@ void pool_engine::join() {
   std::lock_guard lock(impl_->join_mutex);
   if (impl_->dispatcher.joinable()) impl_->dispatcher.join();
 }
+
+void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }
 
 }  // namespace multiproc::detail

@@ -18,6 +18,8 @@ class pool_task_core final : public future_core {
 
   bool wait_until(
       std::optional<std::chrono::steady_clock::time_point> deadline) override {
+    // In a forked child nobody would ever set the outcome.
+    engine_->throw_unless_owner();
     return task_->wait_until(deadline);
   }
 

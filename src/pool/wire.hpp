@@ -9,8 +9,9 @@
 // not raise SIGPIPE in the user's program.)
 // Shared slot page: one slot per task in flight on that worker. The parent
 // marks a slot queued before sending the task; the worker claims it (queued
-// → running, with its start time) before running the task; the parent can
-// cancel it (queued → cancelled) while it has not started. The
+// → running, with its start time) before running the task, and marks it
+// finished before sending the result; the parent can cancel it (queued →
+// cancelled) while it has not started. The
 // compare-and-swap on the slot decides the race between a cancel and a
 // start, and after a death the page says which task was running.
 #pragma once
@@ -33,21 +34,30 @@ enum class frame_kind : std::uint32_t {
   exception = 4,
   skipped = 5,      // the task was cancelled before it started
   init_failed = 6,  // payload: the initializer's error text
+  // A task with a timeout has started (its slot holds the start time): the
+  // parent's clock for it runs from now. Sent for timed tasks only.
+  started = 7,
+  // The task ended after its timeout had passed; its outcome is dropped.
+  timed_out = 8,
 };
 
 struct frame_header {
   frame_kind kind;
   std::uint32_t slot;
-  std::uint64_t entry;  // task frames: the task_entry's address
-  std::uint64_t size;   // bytes of payload that follow
+  std::uint64_t entry;      // task frames: the task_entry's address
+  std::uint64_t size;       // bytes of payload that follow
+  std::int64_t timeout_ns;  // task frames: the task's timeout; 0: none
 };
-static_assert(sizeof(frame_header) == 24);
+static_assert(sizeof(frame_header) == 32);
 
 enum slot_state : std::uint32_t {
   slot_free = 0,
   slot_queued = 1,
   slot_running = 2,
   slot_cancelled = 3,
+  // The task has returned and its result is being sent: it is no longer
+  // running, so its timeout cannot kill the worker any more.
+  slot_finished = 4,
 };
 
 struct slot {
@@ -97,8 +107,9 @@ using receive_buffer =
 
 inline void append_frame(std::vector<std::byte>& out, frame_kind kind,
                          std::uint32_t slot_index, std::uint64_t entry,
-                         const std::byte* data, std::size_t size) {
-  frame_header header{kind, slot_index, entry, size};
+                         const std::byte* data, std::size_t size,
+                         std::int64_t timeout_ns = 0) {
+  frame_header header{kind, slot_index, entry, size, timeout_ns};
   std::size_t at = out.size();
   out.resize(at + sizeof header + size);
   std::memcpy(out.data() + at, &header, sizeof header);

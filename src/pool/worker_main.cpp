@@ -104,7 +104,8 @@ int worker_main(const worker_boot& boot) noexcept {
     if (header.kind == wire::frame_kind::stop) return 0;
 
     wire::slot& slot = boot.slots->slots[header.slot];
-    slot.started_ns.store(monotonic_ns(), std::memory_order_relaxed);
+    const std::int64_t started_ns = monotonic_ns();
+    slot.started_ns.store(started_ns, std::memory_order_relaxed);
     std::uint32_t expected = wire::slot_queued;
     if (!slot.state.compare_exchange_strong(expected, wire::slot_running,
                                             std::memory_order_acq_rel)) {
@@ -115,6 +116,13 @@ int worker_main(const worker_boot& boot) noexcept {
       }
       continue;
     }
+    const bool timed = header.timeout_ns > 0;
+    // The parent counts a timed task's time from its start, which only we
+    // can see: tell it, so that it need not poll the slot page.
+    if (timed && !send(boot.channel, wire::frame_kind::started, header.slot, {},
+                       scratch)) {
+      return 0;
+    }
     // The worker is a fork of the parent, so a function's address there is
     // its address here.
     auto entry =
@@ -122,11 +130,17 @@ int worker_main(const worker_boot& boot) noexcept {
             header.entry);
     output.clear();
     bool ok = entry(std::span(payload, header.size), output);
-    if (!send(boot.channel,
-              ok ? wire::frame_kind::value : wire::frame_kind::exception,
-              header.slot, output, scratch)) {
-      return 0;
+    slot.state.store(wire::slot_finished, std::memory_order_release);
+    // A task that returned after its timeout is a timeout, whoever noticed
+    // first: the outcome does not depend on how quickly the parent reacts,
+    // and a task too short to be killed does not cost a worker.
+    wire::frame_kind kind =
+        ok ? wire::frame_kind::value : wire::frame_kind::exception;
+    if (timed && monotonic_ns() - started_ns >= header.timeout_ns) {
+      kind = wire::frame_kind::timed_out;
+      output.clear();
     }
+    if (!send(boot.channel, kind, header.slot, output, scratch)) return 0;
     if (boot.max_tasks != 0 && ++tasks_run >= boot.max_tasks) return 0;
   }
 }

@@ -105,6 +105,12 @@ class pool_engine {
 
   unsigned processes() const { return processes_; }
 
+  /// Errors: usage_error("can only use a pool created by current process")
+  /// in a process forked from the one that built the pool. Every other
+  /// member but processes() checks it too; the destructor of such a copy
+  /// leaves the parent's workers alone.
+  void throw_unless_owner() const;
+
   struct impl;
 
  private:
