@@ -18,6 +18,7 @@ namespace multiproc::detail {
 namespace {
 
 std::atomic<registry*> g_registry{nullptr};
+std::atomic<registry::exit_step> g_first_exit_step{nullptr};
 
 // The exit policy, as two atomics rather than a struct under a mutex: the
 // exit steps also run in children, which must not meet a lock that another
@@ -145,6 +146,12 @@ void registry::finish_children() noexcept {
   // SIGTERM the parent's daemon children and wait for all the others.
   if (this_pid() != owner_) return;
   try {
+    const exit_policy policy = get_exit_policy();
+    std::optional<steady_deadline> deadline;
+    if (policy.join_timeout) {
+      deadline = deadline_after(*policy.join_timeout);
+    }
+    if (exit_step first = g_first_exit_step.load()) first(deadline);
     auto children_now = children();
     if (children_now.empty()) return;  // most children never start one
     for (const auto& child : children_now) {
@@ -152,11 +159,6 @@ void registry::finish_children() noexcept {
       if (child->daemon && !child->refresh_locked()) {
         pidfd::send_signal(child->pidfd.get(), SIGTERM);
       }
-    }
-    const exit_policy policy = get_exit_policy();
-    std::optional<steady_deadline> deadline;
-    if (policy.join_timeout) {
-      deadline = deadline_after(*policy.join_timeout);
     }
     for (const auto& child : children_now) child->wait_until(deadline);
     if (!deadline) return;  // Python's policy: every child has ended.
@@ -170,6 +172,10 @@ void registry::finish_children() noexcept {
     // At exit there is nobody left to report to; the children we could not
     // join are orphaned, as when the parent is killed.
   }
+}
+
+void registry::set_first_exit_step(exit_step step) noexcept {
+  g_first_exit_step.store(step);
 }
 
 }  // namespace multiproc::detail

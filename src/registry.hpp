@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "multiproc/process.hpp"
+
 namespace multiproc::detail {
 
 struct process_state;
@@ -63,6 +65,13 @@ class registry {
   /// and at the end of every child. Does nothing in a process that merely
   /// inherited this registry through a raw fork().
   void finish_children() noexcept;
+
+  /// A step finish_children() runs before its own (the pools use it to
+  /// finish their work before their workers, daemon children, get
+  /// SIGTERM), given the deadline of the exit policy (empty: none). Set
+  /// once; later calls with the same step do nothing.
+  using exit_step = void (*)(std::optional<steady_deadline>) noexcept;
+  static void set_first_exit_step(exit_step step) noexcept;
 
  private:
   registry(std::shared_ptr<process_state> current,

@@ -2,6 +2,7 @@
 #include "multiproc/pool.hpp"
 
 #include "multiproc/process.hpp"
+#include "pool/live_pools.hpp"
 
 namespace multiproc {
 namespace {
@@ -19,7 +20,9 @@ detail::pool_config engine_config(pool_options& options) {
 
 pool::pool(pool_options options)
     : engine_(std::make_shared<detail::pool_engine>(engine_config(options))),
-      task_timeout_(options.task_timeout) {}
+      task_timeout_(options.task_timeout) {
+  detail::add_live_pool(engine_);
+}
 
 pool::~pool() {
   try {

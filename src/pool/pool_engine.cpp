@@ -147,6 +147,8 @@ struct pool_engine::impl {
   std::thread dispatcher;
 
   std::thread::id dispatcher_id;  // set by run(), under `mutex`
+  bool dispatcher_done = false;   // run() has returned; under `mutex`
+  std::condition_variable dispatcher_finished;
 
   bool on_dispatcher_thread() const {
     return dispatcher_id == std::this_thread::get_id();
@@ -543,6 +545,8 @@ struct pool_engine::impl {
       }
     }
     run_completions(lock);
+    dispatcher_done = true;
+    dispatcher_finished.notify_all();
   }
 
   // Completions run with the engine unlocked: they wake waiters and run
@@ -728,6 +732,22 @@ void pool_engine::join() {
   // std::thread::join from two threads at once is undefined.
   std::lock_guard lock(impl_->join_mutex);
   if (impl_->dispatcher.joinable()) impl_->dispatcher.join();
+}
+
+bool pool_engine::join_until(
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  if (deadline) {
+    impl_->throw_unless_owner();
+    std::unique_lock lock(impl_->mutex);
+    if (impl_->state == impl::phase::running)
+      throw usage_error("Pool is still running");
+    if (!impl_->dispatcher_finished.wait_until(
+            lock, *deadline, [this] { return impl_->dispatcher_done; })) {
+      return false;
+    }
+  }
+  join();
+  return true;
 }
 
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }

@@ -1,4 +1,5 @@
 target_sources(multiproc PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/live_pools.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_engine.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_future.cpp

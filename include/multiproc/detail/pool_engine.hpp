@@ -102,6 +102,9 @@ class pool_engine {
   void terminate();
   /// Errors: usage_error("Pool is still running") before close()/terminate().
   void join();
+  /// As join(), until `deadline` (never, when empty). True once joined.
+  bool join_until(
+      std::optional<std::chrono::steady_clock::time_point> deadline);
 
   unsigned processes() const { return processes_; }
 
