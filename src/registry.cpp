@@ -20,16 +20,6 @@ namespace {
 std::atomic<registry*> g_registry{nullptr};
 std::atomic<registry::exit_step> g_first_exit_step{nullptr};
 
-// The exit policy, as two atomics rather than a struct under a mutex: the
-// exit steps also run in children, which must not meet a lock that another
-// thread of the parent held at fork time. -1: join without limit.
-std::atomic<std::int64_t> g_join_timeout_ns{-1};
-std::atomic<std::int64_t> g_terminate_grace_ns{1'000'000'000};
-
-std::int64_t clamped_ns(std::chrono::nanoseconds d) {
-  return d.count() < 0 ? 0 : static_cast<std::int64_t>(d.count());
-}
-
 // SIGTERM or SIGKILL to every child in `children` that is still running.
 void signal_running(const std::vector<std::shared_ptr<process_state>>& children,
                     int signo) {
@@ -179,23 +169,3 @@ void registry::set_first_exit_step(exit_step step) noexcept {
 }
 
 }  // namespace multiproc::detail
-
-namespace multiproc {
-
-void set_exit_policy(const exit_policy& policy) noexcept {
-  detail::g_join_timeout_ns.store(
-      policy.join_timeout ? detail::clamped_ns(*policy.join_timeout) : -1);
-  detail::g_terminate_grace_ns.store(
-      detail::clamped_ns(policy.terminate_grace));
-}
-
-exit_policy get_exit_policy() noexcept {
-  exit_policy policy;
-  const std::int64_t timeout = detail::g_join_timeout_ns.load();
-  if (timeout >= 0) policy.join_timeout = std::chrono::nanoseconds(timeout);
-  policy.terminate_grace =
-      std::chrono::nanoseconds(detail::g_terminate_grace_ns.load());
-  return policy;
-}
-
-}  // namespace multiproc

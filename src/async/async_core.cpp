@@ -8,7 +8,7 @@
 
 #include "multiproc/detail/async_child.hpp"
 #include "multiproc/errors.hpp"
-#include "posix/result_channel.hpp"
+#include "async/result_channel.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {

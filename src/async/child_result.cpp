@@ -12,7 +12,7 @@
 
 #include "child_main.hpp"
 #include "multiproc/detail/async_child.hpp"
-#include "posix/result_channel.hpp"
+#include "async/result_channel.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {

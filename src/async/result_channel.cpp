@@ -1,4 +1,4 @@
-#include "posix/result_channel.hpp"
+#include "async/result_channel.hpp"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
