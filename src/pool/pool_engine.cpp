@@ -23,8 +23,8 @@
 
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
+#include "pool/fork_worker.hpp"
 #include "pool/wire.hpp"
-#include "pool/worker_main.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
@@ -33,17 +33,6 @@
 #include "process_state.hpp"
 
 namespace multiproc::detail {
-
-bool task_record::wait_until(
-    std::optional<std::chrono::steady_clock::time_point> deadline) const {
-  std::unique_lock lock(mutex);
-  auto is_set = [this] { return outcome != task_outcome::pending; };
-  if (!deadline) {
-    done.wait(lock, is_set);
-    return true;
-  }
-  return done.wait_until(lock, *deadline, is_set);
-}
 
 namespace {
 
@@ -55,16 +44,11 @@ constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
 constexpr std::chrono::nanoseconds kNoLimit =
     std::chrono::hours(24 * 365 * 100);
 
+// The dispatcher's book of one worker: which task is in which slot, and
+// what it has decided about the worker. The process and its I/O are the
+// back end's (fork_worker.hpp).
 struct worker {
-  // Optional: a default-constructed process would consume a name counter.
-  std::optional<process> proc;
-  pid_t pid = 0;
-  int pidfd = -1;  // owned by proc
-  unique_fd channel;
-  wire::slot_page* page = nullptr;
-  std::vector<std::byte> out;  // frames not yet written
-  std::size_t out_done = 0;
-  wire::receive_buffer in;  // bytes of frames not yet complete
+  std::unique_ptr<fork_worker> link;
   std::array<std::shared_ptr<task_record>, kSlots> tasks{};
   std::array<clock::time_point, kSlots> sent_at{};
   unsigned in_flight = 0;
@@ -72,15 +56,8 @@ struct worker {
   unsigned timed_in_flight = 0;
   bool stop_sent = false;
   bool killed = false;  // we killed it; `kill_outcome` for its running task
-  // Its end of the socket is closed (it is exiting): the socket stays
-  // readable (EOF) until its pidfd is, so it is no longer polled; polling it
-  // would spin the dispatcher through the rest of the worker's exit.
-  bool hung_up = false;
   task_outcome kill_outcome = task_outcome::died;
 
-  ~worker() {
-    if (page != nullptr) ::munmap(page, sizeof(wire::slot_page));
-  }
   bool accepts_work() const { return !killed && !stop_sent; }
 };
 
@@ -104,13 +81,6 @@ void apply(completion& c) {
   }
   c.task->done.notify_all();
   if (c.task->on_done) c.task->on_done();
-}
-
-void signal_group(const worker& w, int signo) {
-  // The worker leads its own process group; it is not reaped before we
-  // handle its death, so the group id cannot have been reused yet.
-  sys::kill(-w.pid, signo);
-  pidfd::send_signal(w.pidfd, signo);
 }
 
 }  // namespace
@@ -158,56 +128,18 @@ struct pool_engine::impl {
   // --- workers -------------------------------------------------------
 
   void spawn_worker_locked() {
-    int pair[2];
-    if (sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-      throw std::system_error(errno, std::generic_category(), "socketpair");
-    }
-    unique_fd parent_end(pair[0]);
-    unique_fd worker_end(pair[1]);
-    void* page =
-        sys::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
-                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) {
-      throw std::system_error(errno, std::generic_category(), "mmap");
+    worker_spawn_args args{&config.initializer,
+                           config.max_tasks_per_child,
+                           user_signal_mask,
+                           on_dispatcher_thread(),
+                           {}};
+    args.foreign_fds.push_back(wake.get());
+    for (const auto& other : workers) {
+      args.foreign_fds.push_back(other->link->channel());
+      args.foreign_fds.push_back(other->link->death_fd());
     }
     auto w = std::make_unique<worker>();
-    w->page = static_cast<wire::slot_page*>(page);
-
-    worker_boot boot{worker_end.get(),
-                     w->page,
-                     {},
-                     &config.initializer,
-                     config.max_tasks_per_child};
-    boot.foreign_fds.push_back(parent_end.get());
-    boot.foreign_fds.push_back(wake.get());
-    for (const auto& other : workers) {
-      boot.foreign_fds.push_back(other->channel.get());
-      boot.foreign_fds.push_back(other->pidfd);
-    }
-    process_options options;
-    options.daemon = true;  // terminated, not awaited, at program exit
-    options.kill_on_parent_death = true;
-    w->proc.emplace(std::move(options), [boot] {
-      int code = worker_main(boot);
-      if (code != 0) multiproc::exit(code);
-    });
-    // Replacements are forked on the dispatcher thread, which reaps every
-    // worker before it ends: their PR_SET_PDEATHSIG may follow it, which
-    // spares the hand-over to the launcher's anchor thread. Every worker
-    // starts with the mask of the thread that built the pool, not with the
-    // dispatcher's (all blocked): a task's raise(SIGSEGV), alarm() and
-    // terminate()'s SIGTERM must work in a replacement as in the first.
-    w->proc->state()->launch = {on_dispatcher_thread(), user_signal_mask};
-    // Python's pool workers are ForkPoolWorker-N, N from the process-wide
-    // counter that names every process; ours are PoolWorker-N.
-    const std::string generated = w->proc->name();
-    w->proc->set_name("PoolWorker" + generated.substr(generated.find('-')));
-    w->proc->start();
-    w->pid = *w->proc->pid();
-    w->pidfd = w->proc->sentinel();
-    sys::setpgid(w->pid, w->pid);  // see worker_main: both sides set it
-    sys::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
-    w->channel = std::move(parent_end);
+    w->link = fork_worker::spawn(std::move(args));
     workers.push_back(std::move(w));
   }
 
@@ -245,13 +177,13 @@ struct pool_engine::impl {
       queue.pop_front();
       std::uint32_t slot = 0;
       while (w->tasks[slot]) ++slot;  // in_flight < kSlots: one is free
-      w->page->slots[slot].started_ns.store(0, std::memory_order_relaxed);
-      w->page->slots[slot].state.store(wire::slot_queued,
-                                       std::memory_order_release);
-      wire::append_frame(w->out, wire::frame_kind::task, slot,
-                         reinterpret_cast<std::uint64_t>(task->entry),
-                         task->input.data(), task->input.size(),
-                         task->timeout ? task->timeout->count() : 0);
+      w->link->slot(slot).started_ns.store(0, std::memory_order_relaxed);
+      w->link->slot(slot).state.store(wire::slot_queued,
+                                      std::memory_order_release);
+      w->link->queue_frame(wire::frame_kind::task, slot,
+                           reinterpret_cast<std::uint64_t>(task->entry),
+                           task->input,
+                           task->timeout ? task->timeout->count() : 0);
       w->sent_at[slot] = clock::now();
       if (task->timeout) ++w->timed_in_flight;
       w->tasks[slot] = std::move(task);
@@ -260,53 +192,20 @@ struct pool_engine::impl {
     }
   }
 
-  void write_locked(worker& w) {
-    while (w.out_done < w.out.size()) {
-      ssize_t n =
-          sys::send(w.channel.get(), w.out.data() + w.out_done,
-                    w.out.size() - w.out_done, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and
-        // the like: it died; its pidfd tells us, and we handle it there.
-        return;
-      }
-      w.out_done += static_cast<std::size_t>(n);
-    }
-    w.out.clear();
-    w.out_done = 0;
-  }
-
   // --- results ---------------------------------------------------------
 
   void free_slot_locked(worker& w, std::uint32_t slot) {
     if (w.tasks[slot] && w.tasks[slot]->timeout) --w.timed_in_flight;
     w.tasks[slot].reset();
-    w.page->slots[slot].state.store(wire::slot_free, std::memory_order_relaxed);
+    w.link->slot(slot).state.store(wire::slot_free, std::memory_order_relaxed);
     --w.in_flight;
   }
 
   void read_locked(worker& w) {
-    constexpr std::size_t kChunk = std::size_t{256} * 1024;
-    for (;;) {
-      std::size_t at = w.in.size();
-      w.in.resize(at + kChunk);
-      ssize_t n =
-          sys::recv(w.channel.get(), w.in.data() + at, kChunk, MSG_DONTWAIT);
-      w.in.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-      if (n < 0 && errno == EINTR) continue;
-      if (n == 0) w.hung_up = true;
-      if (n <= 0) break;
-    }
-    std::size_t offset = 0;
-    wire::frame_header header{};
-    while (wire::whole_frame_at(w.in, offset, header)) {
-      const std::byte* payload = w.in.data() + offset + sizeof header;
-      offset += sizeof header + header.size;
-      handle_frame_locked(w, header, payload);
-    }
-    w.in.erase(w.in.begin(),
-               w.in.begin() + static_cast<std::ptrdiff_t>(offset));
+    w.link->receive(
+        [this, &w](const wire::frame_header& header, const std::byte* payload) {
+          handle_frame_locked(w, header, payload);
+        });
   }
 
   void handle_frame_locked(worker& w, const wire::frame_header& header,
@@ -341,15 +240,14 @@ struct pool_engine::impl {
   void handle_death_locked(std::size_t index) {
     worker& w = *workers[index];
     read_locked(w);  // every result it wrote before dying is valid
-    w.proc->join();  // the pidfd is readable: this reaps at once
-    int code = w.proc->exitcode().value_or(0);
+    const int code = w.link->reap();
     std::vector<std::pair<clock::time_point, std::shared_ptr<task_record>>>
         unstarted;
     for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
       if (!w.tasks[slot]) continue;
       std::shared_ptr<task_record> task = w.tasks[slot];
       auto slot_state =
-          w.page->slots[slot].state.load(std::memory_order_acquire);
+          w.link->slot(slot).state.load(std::memory_order_acquire);
       clock::time_point sent = w.sent_at[slot];
       free_slot_locked(w, slot);
       if (slot_state == wire::slot_queued && !broken &&
@@ -415,7 +313,7 @@ struct pool_engine::impl {
       if (!w->killed) {
         w->killed = true;
         w->kill_outcome = task_outcome::broken;
-        signal_group(*w, SIGKILL);
+        w->link->signal(SIGKILL);
       }
     }
   }
@@ -424,7 +322,7 @@ struct pool_engine::impl {
     if (w.killed) return;
     w.killed = true;
     w.kill_outcome = outcome;
-    signal_group(w, SIGKILL);
+    w.link->signal(SIGKILL);
   }
 
   // Kills workers whose timed task ran out; returns the next deadline.
@@ -441,7 +339,7 @@ struct pool_engine::impl {
       clock::time_point now) {
     std::optional<clock::time_point> next = kill_at;
     if (kill_at && now >= *kill_at) {
-      for (auto& w : workers) signal_group(*w, SIGKILL);
+      for (auto& w : workers) w->link->signal(SIGKILL);
       kill_at.reset();
       next.reset();
     }
@@ -449,7 +347,7 @@ struct pool_engine::impl {
       if (w->timed_in_flight == 0 || w->killed) continue;
       for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
         if (!w->tasks[slot] || !w->tasks[slot]->timeout) continue;
-        const wire::slot& s = w->page->slots[slot];
+        const wire::slot& s = w->link->slot(slot);
         // Not started yet: its clock has not begun, and the worker's
         // `started` frame wakes us when it does.
         if (s.state.load(std::memory_order_acquire) != wire::slot_running) {
@@ -482,9 +380,9 @@ struct pool_engine::impl {
     if (state == phase::closed && all_idle) {
       for (auto& w : workers) {
         if (!w->stop_sent && !w->killed) {
-          wire::append_frame(w->out, wire::frame_kind::stop, 0, 0, nullptr, 0);
+          w->link->queue_frame(wire::frame_kind::stop, 0, 0, {});
           w->stop_sent = true;
-          write_locked(*w);
+          w->link->flush();
         }
       }
     }
@@ -508,7 +406,7 @@ struct pool_engine::impl {
       // tests/reliability_fork_test.cpp).
       if (workers.size() < config.processes) replace_workers_locked();
       dispatch_locked();
-      for (auto& w : workers) write_locked(*w);
+      for (auto& w : workers) w->link->flush();
       auto next_deadline = enforce_timeouts_locked(clock::now());
       if (finished_locked()) break;
 
@@ -516,10 +414,11 @@ struct pool_engine::impl {
       fds.push_back({wake.get(), POLLIN, 0});
       for (const auto& w : workers) {
         short events = POLLIN;
-        if (w->out_done < w->out.size()) events |= POLLOUT;
+        if (w->link->has_unsent()) events |= POLLOUT;
         // A negative fd is skipped by poll and keeps the indices aligned.
-        fds.push_back({w->hung_up ? -1 : w->channel.get(), events, 0});
-        fds.push_back({w->pidfd, POLLIN, 0});
+        fds.push_back(
+            {w->link->hung_up() ? -1 : w->link->channel(), events, 0});
+        fds.push_back({w->link->death_fd(), POLLIN, 0});
       }
       dispatcher_sleeping = true;
       run_completions(lock);
@@ -586,8 +485,8 @@ pool_engine::pool_engine(pool_config config)
       impl_->dispatcher = std::thread([this] { impl_->run(); });
     } catch (...) {
       for (auto& w : impl_->workers) {
-        signal_group(*w, SIGKILL);
-        w->proc->join();
+        w->link->signal(SIGKILL);
+        w->link->reap();
       }
       impl_->workers.clear();
       throw;
@@ -676,7 +575,7 @@ bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
         for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
           if (w->tasks[slot] != task) continue;
           std::uint32_t expected = wire::slot_queued;
-          if (!w->page->slots[slot].state.compare_exchange_strong(
+          if (!w->link->slot(slot).state.compare_exchange_strong(
                   expected, wire::slot_cancelled, std::memory_order_acq_rel)) {
             // It has started: stop it the only way there is.
             impl_->kill_worker_locked(*w, task_outcome::cancelled);
@@ -710,7 +609,7 @@ void pool_engine::terminate() {
     if (!w->killed) {
       w->killed = true;
       w->kill_outcome = task_outcome::cancelled;
-      signal_group(*w, SIGTERM);
+      w->link->signal(SIGTERM);
     }
   }
   // A grace beyond kNoLimit means: never escalate to SIGKILL.

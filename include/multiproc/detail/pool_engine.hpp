@@ -1,7 +1,9 @@
-// The untyped engine behind multiproc::pool: worker processes, their task
-// and result pipes, the dispatcher thread, timeouts, cancellation and the
-// replacement of dead workers. The typed front end (multiproc/pool.hpp)
-// turns a call into a `task_entry` plus encoded arguments, and decodes the
+// The untyped engine behind multiproc::pool: the dispatcher thread that
+// schedules tasks onto workers, enforces timeouts, carries out
+// cancellation and replaces dead workers (src/pool/pool_engine.cpp), over a
+// worker back end that makes the processes and moves the frames
+// (src/pool/fork_worker.cpp). The typed front end (multiproc/pool.hpp)
+// turns a call into a task_record (task_record.hpp) and decodes the
 // outcome.
 //
 // Why it does not hang where Python's pools do (spec/pools.md §3.4):
@@ -27,50 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "multiproc/detail/task_record.hpp"
+
 namespace multiproc::detail {
-
-/// Runs in a worker: decodes the arguments from `input`, calls the task and
-/// encodes its outcome into `output`. Returns true when `output` holds a
-/// value, false when it holds an encoded exception. Must not throw.
-using task_entry = bool (*)(std::span<const std::byte> input,
-                            std::vector<std::byte>& output) noexcept;
-
-enum class task_outcome {
-  pending,
-  value,      // payload: the encoded value
-  exception,  // payload: the encoded exception
-  died,       // the worker died while running it; see exitcode
-  timed_out,  // its timeout passed; the worker was killed
-  cancelled,  // cancel(), or terminate() before it finished
-  broken,     // the pool's initializer failed; see message
-};
-
-/// One task, shared by the engine and the future that reads it.
-struct task_record {
-  // Set at submission, then read only.
-  task_entry entry = nullptr;
-  std::vector<std::byte> input;
-  std::optional<std::chrono::nanoseconds> timeout;
-  /// Called on the dispatcher thread after the outcome is set, with no lock
-  /// held. Used by map/imap to count and collect; never user code.
-  std::function<void()> on_done;
-
-  // The outcome. Guarded by `mutex`; `done` is notified when it is set.
-  mutable std::mutex mutex;
-  mutable std::condition_variable done;
-  task_outcome outcome = task_outcome::pending;
-  std::vector<std::byte> payload;
-  int exitcode = 0;
-  std::string message;
-
-  bool finished() const {
-    std::lock_guard lock(mutex);
-    return outcome != task_outcome::pending;
-  }
-  /// Waits until the outcome is set or `deadline` passes; true if set.
-  bool wait_until(
-      std::optional<std::chrono::steady_clock::time_point> deadline) const;
-};
 
 struct pool_config {
   unsigned processes = 1;

@@ -1,0 +1,128 @@
+#include "pool/fork_worker.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "pool/worker_main.hpp"
+#include "posix/pidfd.hpp"
+#include "posix/sys.hpp"
+#include "process_state.hpp"
+
+namespace multiproc::detail {
+
+std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
+  int pair[2];
+  if (sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    throw std::system_error(errno, std::generic_category(), "socketpair");
+  }
+  unique_fd parent_end(pair[0]);
+  unique_fd worker_end(pair[1]);
+  void* page =
+      sys::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) {
+    throw std::system_error(errno, std::generic_category(), "mmap");
+  }
+  std::unique_ptr<fork_worker> w(new fork_worker());
+  w->page_ = static_cast<wire::slot_page*>(page);
+
+  worker_boot boot{worker_end.get(), w->page_, std::move(args.foreign_fds),
+                   args.initializer, args.max_tasks_per_child};
+  boot.foreign_fds.push_back(parent_end.get());
+  process_options options;
+  options.daemon = true;  // terminated, not awaited, at program exit
+  options.kill_on_parent_death = true;
+  w->proc_.emplace(std::move(options), [boot] {
+    int code = worker_main(boot);
+    if (code != 0) multiproc::exit(code);
+  });
+  // Every worker starts with the user's mask, not its forking thread's: a
+  // task's raise(SIGSEGV), alarm() and terminate()'s SIGTERM must work in a
+  // replacement forked by the dispatcher (all blocked) as in the first.
+  w->proc_->state()->launch = {args.caller_outlives_child, args.signal_mask};
+  // Python's pool workers are ForkPoolWorker-N, N from the process-wide
+  // counter that names every process; ours are PoolWorker-N.
+  const std::string generated = w->proc_->name();
+  w->proc_->set_name("PoolWorker" + generated.substr(generated.find('-')));
+  w->proc_->start();
+  w->pid_ = *w->proc_->pid();
+  w->pidfd_ = w->proc_->sentinel();
+  sys::setpgid(w->pid_, w->pid_);  // see worker_main: both sides set it
+  sys::fcntl(parent_end.get(), F_SETFL, O_NONBLOCK);
+  w->channel_ = std::move(parent_end);
+  return w;
+}
+
+fork_worker::~fork_worker() {
+  if (page_ != nullptr) ::munmap(page_, sizeof(wire::slot_page));
+}
+
+void fork_worker::queue_frame(wire::frame_kind kind, std::uint32_t slot,
+                              std::uint64_t entry,
+                              std::span<const std::byte> payload,
+                              std::int64_t timeout_ns) {
+  wire::append_frame(out_, kind, slot, entry, payload.data(), payload.size(),
+                     timeout_ns);
+}
+
+void fork_worker::flush() noexcept {
+  while (sent_ < out_.size()) {
+    ssize_t n = sys::send(channel_.get(), out_.data() + sent_,
+                          out_.size() - sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and the
+      // like: it died; its death fd tells the dispatcher.
+      return;
+    }
+    sent_ += static_cast<std::size_t>(n);
+  }
+  out_.clear();
+  sent_ = 0;
+}
+
+void fork_worker::receive(
+    const std::function<void(const wire::frame_header&, const std::byte*)>&
+        on_frame) {
+  constexpr std::size_t kChunk = std::size_t{256} * 1024;
+  for (;;) {
+    std::size_t at = in_.size();
+    in_.resize(at + kChunk);
+    ssize_t n =
+        sys::recv(channel_.get(), in_.data() + at, kChunk, MSG_DONTWAIT);
+    in_.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) hung_up_ = true;
+    if (n <= 0) break;
+  }
+  std::size_t offset = 0;
+  wire::frame_header header{};
+  while (wire::whole_frame_at(in_, offset, header)) {
+    const std::byte* payload = in_.data() + offset + sizeof header;
+    offset += sizeof header + header.size;
+    on_frame(header, payload);
+  }
+  in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+void fork_worker::signal(int signo) noexcept {
+  // The worker leads its own process group; it is not reaped before the
+  // dispatcher handles its death, so the group id cannot have been reused.
+  sys::kill(-pid_, signo);
+  pidfd::send_signal(pidfd_, signo);
+}
+
+int fork_worker::reap() {
+  proc_->join();  // the death fd is readable: this reaps at once
+  return proc_->exitcode().value_or(0);
+}
+
+}  // namespace multiproc::detail
