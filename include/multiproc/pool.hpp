@@ -358,7 +358,6 @@ class lazy_map {
   void refill() {
     while (window_.size() < read_ahead_ && !input_done_) {
       std::vector<Item> items;
-      items.reserve(chunksize_);
       std::exception_ptr error;
       read_items(items, error);
       if (!items.empty()) submit_chunk(items);
@@ -562,7 +561,8 @@ class pool {
   /// as far as a bounded window of work ahead of the consumer. An item's
   /// exception is thrown when that item is dereferenced; incrementing past
   /// it goes on with the next one (with chunksize > 1, a failed chunk
-  /// yields one error in place of its items).
+  /// yields one error in place of its items; with a task_timeout, items
+  /// go one per task, as in map).
   ///
   /// If reading the input throws, the results of the items before it are
   /// yielded first, then dereferencing at its position throws that very
