@@ -174,8 +174,8 @@ EXAMPLES = {
             line(2, OUT, r"item 2: value 4"),
             line(3, OUT, r"item 3: error: odd one out"),
             line(4, OUT, r"item 4: value 16"),
-            line(5, OUT, r"item 5: error: process died with exit code -11 "
-                 r"\(SIGSEGV\)"),
+            line(5, OUT, r"item 5: error: process died with exit code -6 "
+                 r"\(SIGABRT\)"),
             line(6, OUT, r"item 6: error: process timed out after 0\.5s and "
                  r"was killed"),
             line(7, OUT, r"item 7: error: odd one out"),
