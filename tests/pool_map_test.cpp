@@ -213,6 +213,20 @@ TEST(PoolImapInputError, AnInputThatCannotGoOnEndsAfterItsError) {
             (std::vector<std::string>{"0", "1", "4", "9", "error"}));
 }
 
+// An input whose begin() throws: nothing before it, so the range yields
+// that error and ends.
+struct failing_begin : std::ranges::view_interface<failing_begin> {
+  const int* begin() const { throw std::length_error("no input today"); }
+  const int* end() const { return nullptr; }
+};
+
+TEST(PoolImapInputError, AnInputWhoseBeginThrowsGivesThatErrorThenTheEnd) {
+  mp::pool workers(with_processes(1));
+  auto results = workers.imap(square, failing_begin{});
+  EXPECT_EQ(drain<std::length_error>(results),
+            (std::vector<std::string>{"error"}));
+}
+
 TEST(PoolImapInputError, WithChunksTheItemsBeforeItInItsChunkStillRun) {
   mp::pool workers(with_processes(2));
   mp::map_options options;
