@@ -165,4 +165,22 @@ EXAMPLES = {
         ],
         wall=(0.4, 20),
     ),
+    "14_map_outcomes": dict(
+        lines=[
+            # In input order, all at once: the map returns when the hung
+            # item's 0.5 s timeout has passed.
+            line(0, OUT, r"item 0: value 0", at=(0.45, 5)),
+            line(1, OUT, r"item 1: value 1"),
+            line(2, OUT, r"item 2: value 4"),
+            line(3, OUT, r"item 3: error: odd one out"),
+            line(4, OUT, r"item 4: value 16"),
+            line(5, OUT, r"item 5: error: process died with exit code -6 "
+                 r"\(SIGABRT\)"),
+            line(6, OUT, r"item 6: error: process timed out after 0\.5s and "
+                 r"was killed"),
+            line(7, OUT, r"item 7: error: odd one out"),
+            line(8, OUT, r"item 8: value 64"),
+        ],
+        wall=(0.45, 8),
+    ),
 }

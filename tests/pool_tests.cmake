@@ -1,5 +1,6 @@
 multiproc_add_test(pool_engine_test SOURCES pool_engine_test.cpp LABELS pool)
 multiproc_add_test(pool_test SOURCES pool_test.cpp LABELS pool)
+multiproc_add_test(pool_map_test SOURCES pool_map_test.cpp LABELS pool)
 multiproc_add_test(pool_replacement_test SOURCES pool_replacement_test.cpp LABELS pool)
 multiproc_add_test(pool_cancel_test SOURCES pool_cancel_test.cpp LABELS pool)
 multiproc_add_test(pool_timeout_test SOURCES pool_timeout_test.cpp LABELS pool)

@@ -38,9 +38,11 @@
 // worker (see the Gotchas in the README).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -52,6 +54,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "multiproc/codec.hpp"
@@ -98,60 +101,139 @@ template <class F, class... Args>
 using pool_result_t = std::remove_cvref_t<
     std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>>;
 
+/// One item of map_outcomes, imap_outcomes and imap_unordered_outcomes: its
+/// position in the input and either its value or its error (the task's
+/// exception as its own type, process_died, timeout_error, cancelled_error,
+/// or an exception the input range itself threw while being read).
+template <class R>
+class outcome {
+ public:
+  outcome(std::size_t index, R value)
+      : index_(index), state_(std::in_place_index<0>, std::move(value)) {}
+  outcome(std::size_t index, std::exception_ptr error)
+      : index_(index), state_(std::in_place_index<1>, std::move(error)) {}
+
+  /// The item's position in the input, from 0.
+  std::size_t index() const noexcept { return index_; }
+  bool has_value() const noexcept { return state_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
+  /// The value. Errors: the item's error, rethrown.
+  R& value() & {
+    rethrow_if_error();
+    return std::get<0>(state_);
+  }
+  const R& value() const& {
+    rethrow_if_error();
+    return std::get<0>(state_);
+  }
+  R&& value() && {
+    rethrow_if_error();
+    return std::get<0>(std::move(state_));
+  }
+  /// The error; null when the item has a value.
+  std::exception_ptr error() const noexcept {
+    return has_value() ? nullptr : std::get<1>(state_);
+  }
+
+ private:
+  void rethrow_if_error() const {
+    if (!has_value()) std::rethrow_exception(std::get<1>(state_));
+  }
+
+  std::size_t index_;
+  std::variant<R, std::exception_ptr> state_;
+};
+
 namespace detail {
 
-/// Counts the items of completed tasks, and queues completed tasks for
+/// True when a finished task's items count as done for map_options::
+/// progress: they ran to a value or an error of their own (a failure, a
+/// crash, a timeout), not cancelled by terminate() or never started.
+inline bool ran_to_an_end(const task_record& task) {
+  return task.outcome != task_outcome::cancelled &&
+         task.outcome != task_outcome::broken;
+}
+
+/// Queues completed tasks, in completion order, for map and
 /// imap_unordered; fed by task_record::on_done on the dispatcher thread.
 class completion_queue {
  public:
+  struct entry {
+    std::shared_ptr<task_record> task;
+    std::size_t items;
+  };
+
   /// The task_record::on_done of a task with `items` items. Holds neither
   /// the queue nor the task (either may be gone first: an abandoned imap),
-  /// so no reference cycle runs through the queue. With `queue_tasks`,
-  /// completed tasks are queued for pop(); otherwise only counted.
+  /// so no reference cycle runs through the queue.
   static std::function<void()> notifier(
       const std::shared_ptr<completion_queue>& queue,
-      const std::shared_ptr<task_record>& task, std::size_t items,
-      bool queue_tasks) {
+      const std::shared_ptr<task_record>& task, std::size_t items) {
     return [weak_queue = std::weak_ptr<completion_queue>(queue),
-            weak_task = std::weak_ptr<task_record>(task), items, queue_tasks] {
+            weak_task = std::weak_ptr<task_record>(task), items] {
       auto q = weak_queue.lock();
-      if (!q) return;
-      q->push(queue_tasks ? weak_task.lock() : nullptr, items);
+      auto t = weak_task.lock();
+      if (!q || !t) return;
+      q->push({std::move(t), items});
     };
   }
 
-  void push(std::shared_ptr<task_record> task, std::size_t items) {
+  void push(entry done) {
     {
       std::lock_guard lock(mutex_);
-      if (task) done_.push_back(std::move(task));
-      items_done_ += items;
+      done_.push_back(std::move(done));
     }
     changed_.notify_all();
   }
   /// Waits for the next completed task (in completion order).
-  std::shared_ptr<task_record> pop() {
+  entry pop() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return !done_.empty(); });
-    auto task = std::move(done_.front());
+    auto done = std::move(done_.front());
     done_.pop_front();
-    return task;
-  }
-  std::size_t items_done() const {
-    std::lock_guard lock(mutex_);
-    return items_done_;
+    return done;
   }
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<std::shared_ptr<task_record>> done_;
-  std::size_t items_done_ = 0;
+  std::deque<entry> done_;
 };
 
-/// The lazy range behind imap (Ordered) and imap_unordered.
-template <class F, class R, class Item, bool Star, bool Ordered, class View>
+/// Appends the outcomes of a finished chunk whose first item has index
+/// `first`: each item's own when the chunk ran, else the chunk's failure
+/// for each of its items.
+template <class R>
+void append_outcomes(const task_record& task, std::size_t first,
+                     std::size_t items, std::vector<outcome<R>>& out) {
+  if (task.outcome != task_outcome::value) {
+    const std::exception_ptr error = task_failure(task);
+    for (std::size_t i = 0; i < items; ++i) out.emplace_back(first + i, error);
+    return;
+  }
+  decoder in(task.payload);
+  const std::size_t count = in.read_size(1);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (in.read<std::uint8_t>() == 1) {
+      out.emplace_back(first + i, in.read<R>());
+    } else {
+      const std::size_t size = in.read_size(1);
+      out.emplace_back(first + i, item_failure(in.read_view(size)));
+    }
+  }
+}
+
+/// The lazy range behind imap (Ordered) and imap_unordered, yielding R, or
+/// outcome<R> with `Outcomes`. Keeps the input view by value and its
+/// iterator in an optional, so input-only views, move-only iterators,
+/// iterators that cannot be default-constructed and views whose begin() is
+/// not const all work.
+template <class F, class R, class Item, bool Star, bool Ordered, bool Outcomes,
+          class View>
 class lazy_map {
  public:
+  using yielded = std::conditional_t<Outcomes, outcome<R>, R>;
+
   lazy_map(std::shared_ptr<pool_engine> engine, F fn, View input,
            std::size_t chunksize, map_options options,
            std::optional<std::chrono::nanoseconds> timeout)
@@ -165,15 +247,16 @@ class lazy_map {
 
   class iterator {
    public:
-    using value_type = R;
+    using value_type = yielded;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
 
     iterator() = default;
     explicit iterator(lazy_map* owner) : owner_(owner) {}
     /// The current item. Errors: the exception of the item's task
-    /// (a chunk that failed yields one error, then iteration goes on).
-    R& operator*() const { return owner_->current(); }
+    /// (a chunk that failed yields one error, then iteration goes on), or
+    /// the exception the input threw at this position.
+    yielded& operator*() const { return owner_->current(); }
     iterator& operator++() {
       owner_->advance();
       return *this;
@@ -193,7 +276,6 @@ class lazy_map {
   iterator begin() {
     if (!started_) {
       started_ = true;
-      next_input_ = std::ranges::begin(input_);
       fetch();
     }
     return iterator(this);
@@ -201,9 +283,12 @@ class lazy_map {
   std::default_sentinel_t end() const { return {}; }
 
  private:
+  /// A chunk in flight, or (task null) an exception the input threw.
   struct pending {
     std::shared_ptr<task_record> task;
+    std::size_t first;  // index of its first item (of the input's error)
     std::size_t items;
+    std::exception_ptr input_error;
   };
 
   // Chunks in flight per worker: enough to keep every worker's pipeline
@@ -211,7 +296,7 @@ class lazy_map {
   // enough that the input is read only a bounded way ahead.
   static constexpr std::size_t kReadAheadPerWorker = 16;
 
-  R& current() {
+  yielded& current() {
     if (error_) std::rethrow_exception(error_);
     return results_[position_];
   }
@@ -220,77 +305,141 @@ class lazy_map {
     if (error_ || ++position_ >= results_.size()) fetch();
   }
 
-  void refill() {
-    while (window_.size() < read_ahead_ &&
-           next_input_ != std::ranges::end(input_)) {
-      auto task = std::make_shared<task_record>();
-      task->entry = &chunk_entry<F, R, Item, Star>;
-      task->timeout = timeout_;
-      encoder out;
-      write_callable(out, fn_);
-      // Gather up to chunksize items; the input is read only this far.
-      std::vector<Item> items;
-      while (items.size() < chunksize_ &&
-             next_input_ != std::ranges::end(input_)) {
-        items.push_back(*next_input_);
-        ++next_input_;
+  // Reads up to chunksize_ items into `items`. An exception from reading
+  // the input is caught and left in `error`, after the items read before
+  // it. One from dereferencing leaves the iterator valid, so it is
+  // incremented past that item and reading can go on later; one from
+  // begin(), the comparison with end() or ++ leaves it in no known state,
+  // so the input counts as ended there.
+  void read_items(std::vector<Item>& items, std::exception_ptr& error) {
+    try {
+      if (!next_input_) next_input_.emplace(std::ranges::begin(input_));
+      while (items.size() < chunksize_) {
+        if (*next_input_ == std::ranges::end(input_)) {
+          input_done_ = true;
+          return;
+        }
+        try {
+          items.push_back(**next_input_);
+        } catch (...) {
+          error = std::current_exception();
+        }
+        ++*next_input_;
+        if (error) return;
       }
-      write_chunk<Item>(out, items.begin(), items.size());
-      task->input = std::move(out).take_bytes();
-      const std::size_t count = items.size();
-      task->on_done =
-          completion_queue::notifier(completed_, task, count, !Ordered);
-      total_ += count;
-      engine_->submit(task);
-      window_.push_back({std::move(task), count});
+    } catch (...) {
+      if (!error) error = std::current_exception();
+      input_done_ = true;
     }
   }
 
-  // Makes the results of the next finished chunk current; at the end of
-  // input and work, marks the range finished.
-  void fetch() {
-    results_.clear();
-    position_ = 0;
-    error_ = nullptr;
-    refill();
-    if (window_.empty()) {
-      finished_ = true;
-      return;
-    }
-    std::shared_ptr<task_record> task;
-    if constexpr (Ordered) {
-      task = std::move(window_.front().task);
-      window_.pop_front();
-      task->wait_until(std::nullopt);
+  void submit_chunk(std::vector<Item>& items) {
+    auto task = std::make_shared<task_record>();
+    if constexpr (Outcomes) {
+      task->entry = &outcome_chunk_entry<F, R, Item, Star>;
     } else {
-      task = completed_->pop();
-      std::erase_if(window_, [&](const pending& p) { return p.task == task; });
+      task->entry = &chunk_entry<F, R, Item, Star>;
     }
-    report_progress();
-    if (task->outcome == task_outcome::value) {
-      results_ = decode<std::vector<R>>(task->payload);
-      if (results_.empty()) {
-        fetch();  // an empty chunk cannot happen, but never yield nothing
+    task->timeout = timeout_;
+    encoder out;
+    write_callable(out, fn_);
+    write_chunk<Item>(out, items.begin(), items.size());
+    task->input = std::move(out).take_bytes();
+    const std::size_t count = items.size();
+    if constexpr (!Ordered) {
+      task->on_done = completion_queue::notifier(completed_, task, count);
+    }
+    engine_->submit(task);
+    window_.push_back({std::move(task), next_index_, count, nullptr});
+    next_index_ += count;
+    total_ += count;
+  }
+
+  void refill() {
+    while (window_.size() < read_ahead_ && !input_done_) {
+      std::vector<Item> items;
+      std::exception_ptr error;
+      read_items(items, error);
+      if (!items.empty()) submit_chunk(items);
+      if (error) {
+        // The input's error takes its place in the sequence.
+        window_.push_back({nullptr, next_index_, 0, std::move(error)});
+        ++next_index_;
+      }
+    }
+  }
+
+  // The next entry of the window to yield. Unordered: an input error is
+  // due once every chunk read before it has been yielded; until then, the
+  // next chunk to complete.
+  pending take_next() {
+    pending next;
+    if constexpr (Ordered) {
+      next = std::move(window_.front());
+      window_.pop_front();
+    } else if (!window_.front().task) {
+      next = std::move(window_.front());
+      window_.pop_front();
+    } else {
+      auto task = completed_->pop().task;
+      auto it = std::ranges::find_if(
+          window_, [&](const pending& p) { return p.task == task; });
+      next = std::move(*it);
+      window_.erase(it);
+    }
+    return next;
+  }
+
+  // Makes the results of the next finished chunk (or the input's next
+  // error) current; at the end of input and work, marks the range
+  // finished.
+  void fetch() {
+    for (;;) {
+      results_.clear();
+      position_ = 0;
+      error_ = nullptr;
+      refill();
+      if (window_.empty()) {
+        finished_ = true;
         return;
       }
-    } else {
-      try {
-        throw_task_failure(*task);
-      } catch (...) {
-        error_ = std::current_exception();
+      pending next = take_next();
+      if (!next.task) {
+        if constexpr (Outcomes) {
+          results_.emplace_back(next.first, std::move(next.input_error));
+        } else {
+          error_ = std::move(next.input_error);
+        }
+        refill();
+        return;
       }
+      const task_record& task = *next.task;
+      task.wait_until(std::nullopt);
+      report_progress(task, next.items);
+      if constexpr (Outcomes) {
+        append_outcomes<R>(task, next.first, next.items, results_);
+      } else if (task.outcome == task_outcome::value) {
+        results_ = decode<std::vector<R>>(task.payload);
+      } else {
+        error_ = task_failure(task);
+      }
+      // An empty chunk cannot happen, but never yield nothing.
+      if (results_.empty() && !error_) continue;
+      refill();
+      return;
     }
-    refill();
   }
 
-  void report_progress() {
-    if (options_.progress) options_.progress(completed_->items_done(), total_);
+  void report_progress(const task_record& task, std::size_t items) {
+    if (!options_.progress || !ran_to_an_end(task)) return;
+    done_ += items;
+    options_.progress(done_, total_);
   }
 
   std::shared_ptr<pool_engine> engine_;
   F fn_;
   View input_;
-  std::ranges::iterator_t<View> next_input_{};
+  std::optional<std::ranges::iterator_t<View>> next_input_;
   std::size_t chunksize_;
   std::size_t read_ahead_;
   map_options options_;
@@ -298,11 +447,14 @@ class lazy_map {
   std::shared_ptr<completion_queue> completed_ =
       std::make_shared<completion_queue>();
   std::deque<pending> window_;
-  std::vector<R> results_;
+  std::vector<yielded> results_;
   std::size_t position_ = 0;
   std::exception_ptr error_;
-  std::size_t total_ = 0;
+  std::size_t next_index_ = 0;  // positions read, input errors included
+  std::size_t total_ = 0;       // items submitted
+  std::size_t done_ = 0;        // items reported done
   bool started_ = false;
+  bool input_done_ = false;
   bool finished_ = false;
 };
 
@@ -361,38 +513,90 @@ class pool {
   }
 
   /// fn applied to every item, results in input order. The input is read
-  /// whole first, as Python does. If tasks fail, every task still runs to
-  /// its end and then the failure of the earliest item is thrown.
+  /// whole first, as Python does; any input range will do (input-only,
+  /// non-common, views whose begin() is not const). If tasks fail, every
+  /// task still runs to its end and then the failure of the earliest item
+  /// is thrown.
+  ///
+  /// Chunking: options.chunksize items travel per task (default: about
+  /// four tasks per worker, as Python). When the pool has a task_timeout,
+  /// every item is a task of its own whatever chunksize says, so that the
+  /// timeout is per item: one slow item fails alone with timeout_error.
+  ///
+  /// Progress: options.progress is called on the calling thread once per
+  /// chunk that ran to an end (a value, or an error of its own: exception,
+  /// crash, timeout), with the items done so far and the total; each count
+  /// once, strictly increasing. Chunks cancelled by terminate() are not
+  /// counted, so after one the last count is below the total.
   /// Errors: the task's exception; process_died; timeout_error;
   /// usage_error("Pool not running").
   template <class F, class Range>
   auto map(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, false>(fn, std::forward<Range>(inputs),
-                                    std::move(options));
+    return map_impl<F, item, false, false>(fn, std::forward<Range>(inputs),
+                                           std::move(options));
   }
 
   /// As map, with each item a tuple (or pair) of arguments: fn(a, b, ...).
   template <class F, class Range>
   auto starmap(F fn, Range&& tuples, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, true>(fn, std::forward<Range>(tuples),
-                                   std::move(options));
+    return map_impl<F, item, true, false>(fn, std::forward<Range>(tuples),
+                                          std::move(options));
+  }
+
+  /// As map, but never throws a task's failure: one outcome<R> per item,
+  /// in input order, carrying its index and its value or its error. Each
+  /// item's exception is its own even in a chunk of several; a crash fails
+  /// the items of its chunk (with a task_timeout, a chunk is one item).
+  /// Errors: usage_error("Pool not running").
+  template <class F, class Range>
+  auto map_outcomes(F fn, Range&& inputs, map_options options = {}) {
+    using item = std::ranges::range_value_t<Range>;
+    return map_impl<F, item, false, true>(fn, std::forward<Range>(inputs),
+                                          std::move(options));
   }
 
   /// A lazy input range of fn(item) in input order. The input is read only
   /// as far as a bounded window of work ahead of the consumer. An item's
   /// exception is thrown when that item is dereferenced; incrementing past
   /// it goes on with the next one (with chunksize > 1, a failed chunk
-  /// yields one error in place of its items).
+  /// yields one error in place of its items; with a task_timeout, items
+  /// go one per task, as in map).
+  ///
+  /// If reading the input throws, the results of the items before it are
+  /// yielded first, then dereferencing at its position throws that very
+  /// exception, and incrementing goes on: with the items after it when it
+  /// came from dereferencing the input's iterator (which stays valid), or
+  /// to the end when it came from begin(), ++ or the end comparison.
+  /// Progress: as map, counted as the consumer reaches each chunk, with
+  /// the total read so far.
   template <class F, class Range>
   auto imap(F fn, Range&& inputs, map_options options = {}) {
-    return lazy<F, true>(fn, std::forward<Range>(inputs), std::move(options));
+    return lazy<F, true, false>(fn, std::forward<Range>(inputs),
+                                std::move(options));
   }
-  /// As imap, in completion order.
+  /// As imap, in completion order. An exception of the input is thrown
+  /// once every item read before it has been yielded (items read after it
+  /// may come before or after it).
   template <class F, class Range>
   auto imap_unordered(F fn, Range&& inputs, map_options options = {}) {
-    return lazy<F, false>(fn, std::forward<Range>(inputs), std::move(options));
+    return lazy<F, false, false>(fn, std::forward<Range>(inputs),
+                                 std::move(options));
+  }
+  /// As imap, yielding an outcome<R> per item instead of throwing: a
+  /// failed item, and an exception of the input, are outcomes with an
+  /// error at their index (a failed chunk gives one outcome per item).
+  template <class F, class Range>
+  auto imap_outcomes(F fn, Range&& inputs, map_options options = {}) {
+    return lazy<F, true, true>(fn, std::forward<Range>(inputs),
+                               std::move(options));
+  }
+  /// As imap_outcomes, in completion order (outcome::index() tells which).
+  template <class F, class Range>
+  auto imap_unordered_outcomes(F fn, Range&& inputs, map_options options = {}) {
+    return lazy<F, false, true>(fn, std::forward<Range>(inputs),
+                                std::move(options));
   }
 
   /// No new work; queued work still runs. Idempotent.
@@ -419,24 +623,35 @@ class pool {
   using item_result_t =
       typename decltype(result_of_item<F, Item, Star>())::type;
 
-  template <class F, class Item, bool Star, class Range>
-  std::vector<item_result_t<F, Item, Star>> map_impl(
-      F fn, Range&& inputs, const map_options& options) {
+  template <class F, class Item, bool Star, bool Outcomes, class Range>
+  auto map_impl(F fn, Range&& inputs, const map_options& options) {
     detail::require_pool_callable<F>();
     using result = item_result_t<F, Item, Star>;
     static_assert(!std::is_void_v<result>,
                   "multiproc::pool::map: the function returns void; use "
                   "submit() for each item instead");
-    std::vector<Item> items(std::ranges::begin(inputs),
-                            std::ranges::end(inputs));
-    if (items.empty()) return {};
-    const std::size_t chunk = chunksize_for(items.size(), options.chunksize);
+    using yielded = std::conditional_t<Outcomes, outcome<result>, result>;
+    // Read by iterating, not through the vector's iterator-pair
+    // constructor, so that non-common and input-only ranges work too.
+    std::vector<Item> items;
+    if constexpr (std::ranges::sized_range<Range>) {
+      items.reserve(static_cast<std::size_t>(std::ranges::size(inputs)));
+    }
+    for (auto&& item : inputs) {
+      items.emplace_back(std::forward<decltype(item)>(item));
+    }
+    if (items.empty()) return std::vector<yielded>{};
+    const std::size_t chunk = chunk_for_map(items.size(), options.chunksize);
     auto completed = std::make_shared<detail::completion_queue>();
     std::vector<std::shared_ptr<detail::task_record>> tasks;
     for (std::size_t first = 0; first < items.size(); first += chunk) {
       const std::size_t count = std::min(chunk, items.size() - first);
       auto task = std::make_shared<detail::task_record>();
-      task->entry = &detail::chunk_entry<F, result, Item, Star>;
+      if constexpr (Outcomes) {
+        task->entry = &detail::outcome_chunk_entry<F, result, Item, Star>;
+      } else {
+        task->entry = &detail::chunk_entry<F, result, Item, Star>;
+      }
       task->timeout = task_timeout_;
       encoder out;
       detail::write_callable(out, fn);
@@ -444,27 +659,37 @@ class pool {
           out, items.begin() + static_cast<std::ptrdiff_t>(first), count);
       task->input = std::move(out).take_bytes();
       task->on_done =
-          detail::completion_queue::notifier(completed, task, count, true);
+          detail::completion_queue::notifier(completed, task, count);
       tasks.push_back(std::move(task));
     }
     engine_->submit(tasks);
-    for (std::size_t done = 0; done < tasks.size(); ++done) {
-      completed->pop();
-      if (options.progress)
-        options.progress(completed->items_done(), items.size());
+    std::size_t done = 0;
+    for (std::size_t popped = 0; popped < tasks.size(); ++popped) {
+      auto finished = completed->pop();
+      if (options.progress && detail::ran_to_an_end(*finished.task)) {
+        done += finished.items;
+        options.progress(done, items.size());
+      }
     }
-    std::vector<result> results;
+    std::vector<yielded> results;
     results.reserve(items.size());
+    std::size_t first = 0;
     for (const auto& task : tasks) {
-      if (task->outcome != detail::task_outcome::value)
-        detail::throw_task_failure(*task);
-      auto part = decode<std::vector<result>>(task->payload);
-      std::move(part.begin(), part.end(), std::back_inserter(results));
+      const std::size_t count = std::min(chunk, items.size() - first);
+      if constexpr (Outcomes) {
+        detail::append_outcomes<result>(*task, first, count, results);
+      } else {
+        if (task->outcome != detail::task_outcome::value)
+          detail::throw_task_failure(*task);
+        auto part = decode<std::vector<result>>(task->payload);
+        std::move(part.begin(), part.end(), std::back_inserter(results));
+      }
+      first += count;
     }
     return results;
   }
 
-  template <class F, bool Ordered, class Range>
+  template <class F, bool Ordered, bool Outcomes, class Range>
   auto lazy(F fn, Range&& inputs, map_options options) {
     detail::require_pool_callable<F>();
     using view = std::views::all_t<Range>;
@@ -473,10 +698,21 @@ class pool {
     static_assert(!std::is_void_v<result>,
                   "multiproc::pool::imap: the function returns void; use "
                   "submit() for each item instead");
-    const std::size_t chunk = options.chunksize != 0 ? options.chunksize : 1;
-    return detail::lazy_map<F, result, item, false, Ordered, view>(
+    const std::size_t chunk =
+        task_timeout_ || options.chunksize == 0 ? 1 : options.chunksize;
+    return detail::lazy_map<F, result, item, false, Ordered, Outcomes, view>(
         engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
         std::move(options), task_timeout_);
+  }
+
+  // Items per map task. A task_timeout is per item (issue 9): the engine
+  // times a task, not the items inside it, so with a timeout every item is
+  // a task of its own, whatever was asked. Chunking is only a throughput
+  // device, and tasks that may time out are long enough for one round trip
+  // each not to matter; timing items inside a chunk instead would need the
+  // engine to split a chunk's outcome and resubmit its unstarted items.
+  std::size_t chunk_for_map(std::size_t items, std::size_t requested) const {
+    return task_timeout_ ? 1 : chunksize_for(items, requested);
   }
 
   std::size_t chunksize_for(std::size_t items, std::size_t requested) const;

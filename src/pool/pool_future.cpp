@@ -69,6 +69,23 @@ void throw_task_failure(const task_record& task) {
   throw std::logic_error("multiproc: task has no failure to report");
 }
 
+std::exception_ptr task_failure(const task_record& task) noexcept {
+  try {
+    throw_task_failure(task);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
+std::exception_ptr item_failure(std::span<const std::byte> encoded) noexcept {
+  try {
+    decoder in(encoded);
+    throw_encoded_exception(in);
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 void encode_task_failure(std::vector<std::byte>& output) noexcept {
   try {
     throw;

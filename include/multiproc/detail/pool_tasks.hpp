@@ -4,8 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <tuple>
 #include <type_traits>
@@ -122,6 +124,53 @@ bool chunk_entry(std::span<const std::byte> input,
   }
 }
 
+/// Runs a chunk of map_outcomes/imap_outcomes: as chunk_entry, but every
+/// item's outcome is kept apart, so one item's exception fails that item
+/// only. Output: count, then per item a flag (1: value, 0: exception) and
+/// the value, or the encoded exception as a size and that many bytes.
+template <class F, class R, class Item, bool Star>
+bool outcome_chunk_entry(std::span<const std::byte> input,
+                         std::vector<std::byte>& output) noexcept {
+  try {
+    decoder in(input);
+    F fn = read_callable<F>(in);
+    const std::size_t count = in.read_size();
+    encoder out;
+    out.write_size(count);
+    std::vector<std::byte> failure;
+    for (std::size_t i = 0; i < count; ++i) {
+      Item item = in.read<Item>();
+      std::optional<R> value;
+      try {
+        if constexpr (Star) {
+          value.emplace(std::apply(fn, std::move(item)));
+        } else {
+          value.emplace(std::invoke(fn, std::move(item)));
+        }
+      } catch (...) {
+        encode_task_failure(failure);
+      }
+      if (value) {
+        out.write(std::uint8_t{1});
+        out.write(static_cast<const R&>(*value));
+      } else {
+        out.write(std::uint8_t{0});
+        out.write_size(failure.size());
+        out.write_bytes(failure.data(), failure.size());
+      }
+    }
+    output = std::move(out).take_bytes();
+    return true;
+  } catch (...) {
+    encode_task_failure(output);
+    return false;
+  }
+}
+
+/// The exception an item of outcome_chunk_entry failed with, from its
+/// encoded bytes.
+std::exception_ptr item_failure(std::span<const std::byte> encoded) noexcept;
+
 /// The future_core of a pool task.
 /// Errors (take): as future::get(); cancelled_error also after terminate().
 std::unique_ptr<future_core> make_pool_future_core(
@@ -131,5 +180,7 @@ std::unique_ptr<future_core> make_pool_future_core(
 /// exception, process_died, timeout_error, cancelled_error).
 /// Precondition: the task is finished with an outcome other than value.
 [[noreturn]] void throw_task_failure(const task_record& task);
+/// The exception throw_task_failure would throw, as an exception_ptr.
+std::exception_ptr task_failure(const task_record& task) noexcept;
 
 }  // namespace multiproc::detail
