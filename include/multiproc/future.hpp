@@ -40,6 +40,7 @@
 #include <type_traits>
 
 #include "multiproc/codec.hpp"
+#include "multiproc/detail/deadline.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
@@ -136,24 +137,20 @@ class future {
   }
 
   /// As wait_for(), until a time on any clock (one other than steady_clock
-  /// is re-read after each wake, so a clock that jumps is followed).
+  /// is re-read after each wake, so a clock that jumps is followed). A
+  /// deadline that has passed (time_point::min() included) polls once;
+  /// time_point::max() of any clock waits without limit.
   template <class Clock, class Duration>
   std::future_status wait_until(
       const std::chrono::time_point<Clock, Duration>& deadline) const {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return require_core().wait_until(
-                 std::chrono::time_point_cast<
-                     std::chrono::steady_clock::duration>(deadline))
-                 ? std::future_status::ready
-                 : std::future_status::timeout;
-    } else {
-      for (;;) {
-        if (wait_for(deadline - Clock::now()) == std::future_status::ready) {
-          return std::future_status::ready;
-        }
-        if (Clock::now() >= deadline) return std::future_status::timeout;
-      }
-    }
+    detail::future_core& core = require_core();
+    return detail::wait_until_deadline(
+               deadline,
+               [&core](std::optional<detail::steady_deadline> steady) {
+                 return core.wait_until(steady);
+               })
+               ? std::future_status::ready
+               : std::future_status::timeout;
   }
 
   /// True until get() or a move from this future.
