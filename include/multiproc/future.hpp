@@ -41,6 +41,7 @@
 
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/deadline.hpp"
+#include "multiproc/detail/ready_listener.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
@@ -56,9 +57,18 @@ struct result_payload {
   std::shared_ptr<const void> storage;
 };
 
-/// What stands behind a future: a child made by async() (the only kind
-/// today), or a task in a pool. Implementations are internally
-/// synchronized for cancel() against the waits.
+/// What a look at a future's outcome that does not take it finds.
+enum class outcome_state {
+  pending,    // not known yet
+  value,      // get() would return a value
+  failed,     // get() would throw: the child's or task's exception,
+              // process_died, timeout_error
+  cancelled,  // get() would throw cancelled_error
+};
+
+/// What stands behind a future: a child made by async(), or a task in a
+/// pool. Implementations are internally synchronized for cancel() and
+/// peek() against the waits.
 class future_core {
  public:
   virtual ~future_core() = default;
@@ -74,11 +84,26 @@ class future_core {
   /// The process doing the work.
   virtual multiproc::process process() const = 0;
 
+  /// Neither blocks nor takes the outcome: pending until wait_until()
+  /// would return true at once, then what get() would do.
+  virtual outcome_state peek() = 0;
+  /// For waiting on many futures at once (multiproc::wait(), as_completed()).
+  /// Either returns an fd (>= 0, owned by the core) that poll() reports
+  /// readable once the outcome is known, or returns -1 having arranged for
+  /// `listener.notify(token)` once it is (at once if it already is).
+  /// Errors: std::bad_alloc.
+  virtual int subscribe(ready_listener& listener, std::size_t token) = 0;
+  /// Undoes subscribe(); afterwards `listener` is not called from here.
+  virtual void unsubscribe(ready_listener& listener,
+                           std::size_t token) noexcept = 0;
+
   /// Set by the future when get() takes the outcome.
   std::atomic<bool> retrieved{false};
 };
 
 }  // namespace detail
+
+class waitable_future;
 
 /// The eventual result of a function running in a child process.
 /// Thread safety: as std::future, one thread uses a future at a time,
@@ -184,6 +209,9 @@ class future {
     if (!valid()) no_state();
     return *core_;
   }
+
+  // multiproc::wait() and as_completed() reach the core through a view.
+  friend class waitable_future;
 
   std::unique_ptr<detail::future_core> core_;
 };
