@@ -3,10 +3,12 @@
 // timeout) over async() and pool futures, alone and mixed.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <time.h>
 
 #include <chrono>
 #include <future>
 #include <multiproc/multiproc.hpp>
+#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -185,6 +187,16 @@ TEST(FutureWait, FirstExceptionReturnsAtACrash) {
   }
 }
 
+// A timeout (async_options::timeout) is a failure too.
+TEST(FutureWait, FirstExceptionCountsATimeout) {
+  std::vector<mp::future<int>> fs;
+  fs.push_back(async_sleep(30'000));
+  fs.push_back(mp::async({.timeout = 100ms}, sleep_then_echo, 30'000));
+  auto [done, not_done] = mp::wait(fs, mp::return_when::first_exception);
+  EXPECT_EQ(done, positions{1});
+  EXPECT_THROW(fs[1].get(), mp::timeout_error);
+}
+
 TEST(FutureWait, FirstExceptionOnPoolTasks) {
   mp::pool workers(mpt::with_processes(3));
   std::vector<mp::future<int>> fs;
@@ -252,6 +264,28 @@ TEST(FutureWait, CancelFromAnotherThreadWakesTheWait) {
   EXPECT_EQ(not_done, positions{1});
 }
 
+// Event driven: a wait that blocks for half a second on both kinds burns
+// (almost) no CPU in the waiting thread, as a polling loop would.
+TEST(FutureWait, BlockedWaitUsesNoCpu) {
+  mp::pool workers(mpt::with_processes(1));
+  std::vector<mp::future<int>> fs;
+  fs.push_back(workers.submit(sleep_then_echo, 30'000));
+  fs.push_back(async_sleep(30'000));
+  auto thread_cpu = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) +
+           std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  const auto before = thread_cpu();
+  auto [done, not_done] = mp::wait(fs, 500ms);
+  const auto used = thread_cpu() - before;
+  EXPECT_TRUE(done.empty());
+  EXPECT_LT(used,
+            std::chrono::milliseconds(static_cast<long>(50 * mpt::slowdown())));
+  EXPECT_TRUE(fs[0].cancel());
+}
+
 TEST(FutureWait, EmptyListReturnsAtOnce) {
   std::vector<mp::future<int>> none;
   auto [done, not_done] = mp::wait(none);
@@ -294,6 +328,8 @@ TEST(FutureWait, InvalidFutureThrowsNoState) {
   expect_no_state([&] { mp::as_completed({never}, 1s); });
   EXPECT_EQ(fs[1].get(), 0);
 }
+
+static_assert(std::ranges::input_range<mp::as_completed_range>);
 
 TEST(FutureAsCompleted, YieldsInCompletionOrder) {
   std::vector<mp::future<int>> fs;
