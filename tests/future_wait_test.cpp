@@ -201,8 +201,8 @@ TEST(FutureWait, FirstExceptionOnPoolTasks) {
   mp::pool workers(mpt::with_processes(3));
   std::vector<mp::future<int>> fs;
   fs.push_back(workers.submit(sleep_then_echo, 30'000));
-  fs.push_back(workers.submit(throw_after, 100));
-  fs.push_back(workers.submit(die_after, 300));
+  fs.push_back(workers.submit(throw_after, scaled(100)));
+  fs.push_back(workers.submit(die_after, scaled(400)));
   auto first = mp::wait(fs, mp::return_when::first_exception);
   EXPECT_EQ(first.done, positions{1});
   EXPECT_THROW(fs[1].get(), std::invalid_argument);
