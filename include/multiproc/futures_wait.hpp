@@ -74,7 +74,9 @@ class waitable_future {
   waitable_future(const future<R>& f) noexcept  // NOLINT: implicit on purpose
       : core_(f.core_ != nullptr && !f.core_->retrieved.load() ? f.core_.get()
                                                                : nullptr) {}
-  /// A temporary future would be gone (its child killed) before the wait.
+  /// No views of temporaries: as_completed() iterates after the full
+  /// expression that made them (the view would dangle), and nobody could
+  /// get() a temporary's result anyway.
   template <class R>
   waitable_future(future<R>&&) = delete;
 
