@@ -112,6 +112,55 @@ TEST(FutureAsync, WaitUntilOnAnyClock) {
   EXPECT_EQ(f.get(), 1);
 }
 
+// Issue 9, bug 5: wait_until(min()) of any clock returns timeout at once
+// instead of waiting for the child (the system clock's `deadline - now()`
+// overflowed). The child would sleep 30 s; the future's destructor kills it.
+TEST(FutureAsync, WaitUntilTheEarliestTimePointReturnsAtOnce) {
+  using hours_point =
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::hours>;
+  auto f = mp::async([] {
+    std::this_thread::sleep_for(30s);
+    return 1;
+  });
+  mp::testing::stopwatch clock;
+  EXPECT_EQ(f.wait_until(std::chrono::system_clock::time_point::min()),
+            std::future_status::timeout);
+  EXPECT_EQ(f.wait_until(hours_point::min()), std::future_status::timeout);
+  EXPECT_EQ(f.wait_until(std::chrono::steady_clock::time_point::min()),
+            std::future_status::timeout);
+  EXPECT_LT(clock.elapsed(), std::chrono::milliseconds(static_cast<long>(
+                                 2000 * mp::testing::slowdown())));
+}
+
+// max() of any clock, and the largest durations, mean "no limit": the wait
+// ends when the child does, not before.
+TEST(FutureAsync, LatestDeadlinesAndHugeTimeoutsWaitUntilReady) {
+  using hours_point =
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::hours>;
+  auto f = mp::async([] {
+    std::this_thread::sleep_for(200ms);
+    return 2;
+  });
+  mp::testing::stopwatch clock;
+  EXPECT_EQ(f.wait_until(std::chrono::system_clock::time_point::max()),
+            std::future_status::ready);
+  // The child may have begun its sleep before async() returned.
+  EXPECT_GE(clock.elapsed(), 150ms);
+  EXPECT_EQ(f.wait_until(hours_point::max()), std::future_status::ready);
+  EXPECT_EQ(f.wait_for(std::chrono::nanoseconds::max()),
+            std::future_status::ready);
+  EXPECT_EQ(f.wait_for(std::chrono::hours::max()), std::future_status::ready);
+  EXPECT_EQ(f.get(), 2);
+
+  auto g = mp::async([] {
+    std::this_thread::sleep_for(100ms);
+    return 3;
+  });
+  EXPECT_EQ(g.wait_for(std::chrono::nanoseconds::max()),
+            std::future_status::ready);
+  EXPECT_EQ(g.get(), 3);
+}
+
 TEST(FutureAsync, WaitLeavesTheResultForGet) {
   auto f = mp::async([] { return 9; });
   f.wait();

@@ -2,6 +2,7 @@
 multiproc_add_test(codec_roundtrip_test SOURCES codec_roundtrip_test.cpp)
 multiproc_add_test(future_async_test SOURCES future_async_test.cpp)
 multiproc_add_test(future_exception_test SOURCES future_exception_test.cpp)
+multiproc_add_test(future_wait_test SOURCES future_wait_test.cpp)
 multiproc_add_test(future_lifetime_test SOURCES future_lifetime_test.cpp
   LABELS slow)
 

@@ -140,6 +140,50 @@ TEST(ProcessJoin, JoinUntilHonoursDeadlinesOnAnyClock) {
   EXPECT_EQ(p.exitcode(), -SIGKILL);
 }
 
+// Issue 9, bug 5: deadlines at the ends of any clock's range. min() has
+// passed: join_until() polls once and returns false at once (computing
+// `deadline - now()` on the system clock overflowed, and the join waited
+// for the child instead). The child would sleep 30 s; it is killed after.
+TEST(ProcessJoin, JoinUntilTheEarliestTimePointReturnsAtOnce) {
+  using hours_point =
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::hours>;
+  using steady_hours =
+      std::chrono::time_point<std::chrono::steady_clock, std::chrono::hours>;
+  mp::process p([] { std::this_thread::sleep_for(30s); });
+  mpt::kill_on_exit guard{p};
+  p.start();
+  mpt::stopwatch clock;
+  EXPECT_FALSE(p.join_until(std::chrono::system_clock::time_point::min()));
+  EXPECT_FALSE(p.join_until(hours_point::min()));
+  EXPECT_FALSE(p.join_until(std::chrono::steady_clock::time_point::min()));
+  EXPECT_FALSE(p.join_until(steady_hours::min()));
+  EXPECT_LT(clock.elapsed(), std::chrono::milliseconds(
+                                 static_cast<long>(2000 * mpt::slowdown())));
+  EXPECT_TRUE(p.is_alive());
+  p.kill();
+  p.join();
+}
+
+// max() of any clock never comes: join_until() waits for the child (and
+// neither returns early through an overflow nor throws).
+TEST(ProcessJoin, JoinUntilTheLatestTimePointWaitsForTheChild) {
+  using hours_point =
+      std::chrono::time_point<std::chrono::system_clock, std::chrono::hours>;
+  using steady_hours =
+      std::chrono::time_point<std::chrono::steady_clock, std::chrono::hours>;
+  mp::process p([] { std::this_thread::sleep_for(200ms); });
+  mpt::stopwatch clock;
+  p.start();
+  EXPECT_TRUE(p.join_until(std::chrono::system_clock::time_point::max()));
+  EXPECT_GE(clock.elapsed(), 200ms);
+  EXPECT_LT(clock.elapsed(), slack_bound(200ms));
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_TRUE(p.join_until(hours_point::max()));
+  EXPECT_TRUE(p.join_until(steady_hours::max()));
+  EXPECT_TRUE(p.join(std::chrono::hours::max()));
+  EXPECT_TRUE(p.join(std::chrono::nanoseconds::max()));
+}
+
 // API.md: join() on an ended child returns at once, any number of times.
 TEST(ProcessJoin, JoiningAnEndedChildReturnsAtOnceRepeatedly) {
   mp::process p([] { mp::exit(3); });

@@ -80,10 +80,16 @@ class process_died : public std::runtime_error {
 
 /// The timeout given in async_options passed before the child delivered its
 /// result. The child has been killed and reaped by the time this is thrown.
+/// Also thrown by as_completed() (multiproc/futures_wait.hpp) when its
+/// timeout passes, with what() as Python's, "2 (of 5) futures unfinished";
+/// that kills nothing.
 /// Python: concurrent.futures.TimeoutError (which does not kill anything).
 class timeout_error : public std::runtime_error {
  public:
   explicit timeout_error(std::chrono::nanoseconds timeout);
+  /// With a message of the library's own (as_completed()).
+  timeout_error(std::chrono::nanoseconds timeout, const std::string& what)
+      : std::runtime_error(what), timeout_(timeout) {}
   std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
 
  private:

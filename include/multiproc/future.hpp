@@ -40,6 +40,8 @@
 #include <type_traits>
 
 #include "multiproc/codec.hpp"
+#include "multiproc/detail/deadline.hpp"
+#include "multiproc/detail/ready_listener.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
@@ -55,9 +57,18 @@ struct result_payload {
   std::shared_ptr<const void> storage;
 };
 
-/// What stands behind a future: a child made by async() (the only kind
-/// today), or a task in a pool. Implementations are internally
-/// synchronized for cancel() against the waits.
+/// What a look at a future's outcome that does not take it finds.
+enum class outcome_state {
+  pending,    // not known yet
+  value,      // get() would return a value
+  failed,     // get() would throw: the child's or task's exception,
+              // process_died, timeout_error
+  cancelled,  // get() would throw cancelled_error
+};
+
+/// What stands behind a future: a child made by async(), or a task in a
+/// pool. Implementations are internally synchronized for cancel() and
+/// peek() against the waits.
 class future_core {
  public:
   virtual ~future_core() = default;
@@ -73,11 +84,26 @@ class future_core {
   /// The process doing the work.
   virtual multiproc::process process() const = 0;
 
+  /// Neither blocks nor takes the outcome: pending until wait_until()
+  /// would return true at once, then what get() would do.
+  virtual outcome_state peek() = 0;
+  /// For waiting on many futures at once (multiproc::wait(), as_completed()).
+  /// Either returns an fd (>= 0, owned by the core) that poll() reports
+  /// readable once the outcome is known, or returns -1 having arranged for
+  /// `listener.notify(token)` once it is (at once if it already is).
+  /// Errors: std::bad_alloc.
+  virtual int subscribe(ready_listener& listener, std::size_t token) = 0;
+  /// Undoes subscribe(); afterwards `listener` is not called from here.
+  virtual void unsubscribe(ready_listener& listener,
+                           std::size_t token) noexcept = 0;
+
   /// Set by the future when get() takes the outcome.
   std::atomic<bool> retrieved{false};
 };
 
 }  // namespace detail
+
+class waitable_future;
 
 /// The eventual result of a function running in a child process.
 /// Thread safety: as std::future, one thread uses a future at a time,
@@ -136,24 +162,20 @@ class future {
   }
 
   /// As wait_for(), until a time on any clock (one other than steady_clock
-  /// is re-read after each wake, so a clock that jumps is followed).
+  /// is re-read after each wake, so a clock that jumps is followed). A
+  /// deadline that has passed (time_point::min() included) polls once;
+  /// time_point::max() of any clock waits without limit.
   template <class Clock, class Duration>
   std::future_status wait_until(
       const std::chrono::time_point<Clock, Duration>& deadline) const {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return require_core().wait_until(
-                 std::chrono::time_point_cast<
-                     std::chrono::steady_clock::duration>(deadline))
-                 ? std::future_status::ready
-                 : std::future_status::timeout;
-    } else {
-      for (;;) {
-        if (wait_for(deadline - Clock::now()) == std::future_status::ready) {
-          return std::future_status::ready;
-        }
-        if (Clock::now() >= deadline) return std::future_status::timeout;
-      }
-    }
+    detail::future_core& core = require_core();
+    return detail::wait_until_deadline(
+               deadline,
+               [&core](std::optional<detail::steady_deadline> steady) {
+                 return core.wait_until(steady);
+               })
+               ? std::future_status::ready
+               : std::future_status::timeout;
   }
 
   /// True until get() or a move from this future.
@@ -187,6 +209,9 @@ class future {
     if (!valid()) no_state();
     return *core_;
   }
+
+  // multiproc::wait() and as_completed() reach the core through a view.
+  friend class waitable_future;
 
   std::unique_ptr<detail::future_core> core_;
 };

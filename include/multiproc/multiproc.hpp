@@ -15,6 +15,7 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/exit_policy.hpp"
 #include "multiproc/future.hpp"
+#include "multiproc/futures_wait.hpp"
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"

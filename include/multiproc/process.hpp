@@ -34,6 +34,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/errors.hpp"
 
@@ -41,26 +42,6 @@ namespace multiproc {
 
 namespace detail {
 struct process_state;
-using steady_deadline = std::chrono::steady_clock::time_point;
-
-/// Converts a user's timeout to a steady-clock deadline, saturating instead
-/// of overflowing for huge durations (duration::max() means "no limit").
-template <class Rep, class Period>
-std::optional<steady_deadline> deadline_after(
-    std::chrono::duration<Rep, Period> timeout) {
-  // Anything beyond ~100 years is treated as "wait without limit".
-  constexpr std::chrono::duration<double> kForever =
-      std::chrono::hours(24 * 365 * 100);
-  if (std::chrono::duration<double>(timeout) >= kForever) return std::nullopt;
-  // A zero or negative timeout polls once. Converting a very negative one
-  // (seconds::min(), -infinity) to nanoseconds would overflow, which is
-  // undefined behaviour; `!(t > 0)` also sends NaN here.
-  if (!(timeout > std::chrono::duration<Rep, Period>::zero())) {
-    return std::chrono::steady_clock::now();
-  }
-  return std::chrono::steady_clock::now() +
-         std::chrono::ceil<std::chrono::nanoseconds>(timeout);
-}
 }  // namespace detail
 
 /// Options fixed at construction.
@@ -143,19 +124,14 @@ class process {
   }
   /// As join(timeout), until an absolute time on any clock. Clocks other
   /// than steady_clock are re-read after each wake, so a clock that jumps
-  /// is followed.
+  /// is followed. A deadline that has passed (time_point::min() included)
+  /// polls once; time_point::max() of any clock waits without limit.
   template <class Clock, class Duration>
   bool join_until(std::chrono::time_point<Clock, Duration> deadline) {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return join_steady(
-          std::chrono::time_point_cast<std::chrono::steady_clock::duration>(
-              deadline));
-    } else {
-      for (;;) {
-        if (join(deadline - Clock::now())) return true;
-        if (Clock::now() >= deadline) return false;
-      }
-    }
+    return detail::wait_until_deadline(
+        deadline, [this](std::optional<detail::steady_deadline> steady) {
+          return join_steady(steady);
+        });
   }
 
   /// True from start() until the child has ended. Reaps a child it finds

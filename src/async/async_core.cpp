@@ -117,6 +117,32 @@ class process_core final : public async_core {
 
   multiproc::process process() const override { return *child_; }
 
+  outcome_state peek() override {
+    std::lock_guard lock(mutex_);
+    // Ready means ended and reaped, as for wait_until().
+    if (!child_->join(std::chrono::nanoseconds(0))) {
+      return outcome_state::pending;
+    }
+    if (cancel_requested_) return outcome_state::cancelled;
+    // No channel: take() has run (the future is no longer valid); nothing
+    // is left to peek at.
+    if (!channel_ || child_->exitcode() != 0) return outcome_state::failed;
+    std::uint32_t kind = 0;
+    if (int err = result_channel::committed_kind(channel_.get(), kind)) {
+      throw std::system_error(err, std::generic_category(),
+                              "multiproc: reading the result");
+    }
+    return kind == static_cast<std::uint32_t>(result_kind::value)
+               ? outcome_state::value
+               : outcome_state::failed;
+  }
+
+  // The child's pidfd becomes readable when it ends: poll() waits on many.
+  int subscribe(ready_listener&, std::size_t) override {
+    return child_->sentinel();
+  }
+  void unsubscribe(ready_listener&, std::size_t) noexcept override {}
+
  private:
   std::optional<std::chrono::nanoseconds> timeout_;
   std::optional<steady::time_point> deadline_;

@@ -116,11 +116,19 @@ int commit(int fd, std::uint32_t kind, std::uint64_t payload_size) noexcept {
 }
 
 int has_result(int fd, bool& out) noexcept {
+  std::uint32_t kind = 0;
+  out = false;
+  if (int err = committed_kind(fd, kind)) return err;
+  out = kind != 0;
+  return 0;
+}
+
+int committed_kind(int fd, std::uint32_t& out) noexcept {
   header h{};
   std::size_t got = 0;
-  out = false;
+  out = 0;
   if (int err = read_at(fd, &h, sizeof h, 0, got)) return err;
-  out = got == sizeof h && valid(h);
+  if (got == sizeof h && valid(h)) out = h.kind;
   return 0;
 }
 

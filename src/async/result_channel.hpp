@@ -47,4 +47,8 @@ int read(int fd, committed& out);
 /// Just the header: whether a valid result was committed.
 int has_result(int fd, bool& out) noexcept;
 
+/// Just the header: the kind of the committed result, 0 when there is no
+/// valid one. Reads nothing else and leaves the result in place.
+int committed_kind(int fd, std::uint32_t& out) noexcept;
+
 }  // namespace multiproc::detail::result_channel

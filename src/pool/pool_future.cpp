@@ -36,6 +36,35 @@ class pool_task_core final : public future_core {
     throw usage_error("a pool task has no process of its own");
   }
 
+  outcome_state peek() override {
+    std::lock_guard lock(task_->mutex);
+    switch (task_->outcome) {
+      case task_outcome::pending:
+        return outcome_state::pending;
+      case task_outcome::value:
+        return outcome_state::value;
+      case task_outcome::cancelled:
+        return outcome_state::cancelled;
+      case task_outcome::exception:
+      case task_outcome::died:
+      case task_outcome::timed_out:
+      case task_outcome::broken:
+        break;
+    }
+    return outcome_state::failed;
+  }
+
+  // A task has no fd: its record tells the listener when its outcome is
+  // set (task_record::done).
+  int subscribe(ready_listener& listener, std::size_t token) override {
+    task_->add_ready_listener(listener, token);
+    return -1;
+  }
+  void unsubscribe(ready_listener& listener,
+                   std::size_t token) noexcept override {
+    task_->remove_ready_listener(listener, token);
+  }
+
  private:
   std::shared_ptr<pool_engine> engine_;
   std::shared_ptr<task_record> task_;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "multiproc/detail/ready_listener.hpp"
+
 namespace multiproc::detail {
 
 /// Runs in a worker: decodes the arguments from `input`, calls the task and
@@ -41,8 +43,10 @@ struct task_record {
   std::function<void()> on_done;
 
   // The outcome. Guarded by `mutex`; `done` is notified when it is set.
+  // `done` also tells the ready_listeners of multiproc::wait() and
+  // as_completed() (see add_ready_listener below).
   mutable std::mutex mutex;
-  mutable std::condition_variable done;
+  mutable notifying_condition done;
   task_outcome outcome = task_outcome::pending;
   std::vector<std::byte> payload;
   int exitcode = 0;
@@ -55,6 +59,26 @@ struct task_record {
   /// Waits until the outcome is set or `deadline` passes; true if set.
   bool wait_until(
       std::optional<std::chrono::steady_clock::time_point> deadline) const;
+
+  /// For waits on many futures: `listener` is told with `token` once the
+  /// outcome is set; at once (on this thread) when it already is. Checked
+  /// and registered under `mutex`, so an outcome set meanwhile is not
+  /// missed. Errors: std::bad_alloc.
+  void add_ready_listener(ready_listener& listener, std::size_t token) const {
+    {
+      std::lock_guard lock(mutex);
+      if (outcome == task_outcome::pending) {
+        done.add(listener, token);
+        return;
+      }
+    }
+    listener.notify(token);
+  }
+  /// Undoes add_ready_listener(); afterwards `listener` is not called.
+  void remove_ready_listener(ready_listener& listener,
+                             std::size_t token) const noexcept {
+    done.remove(listener, token);
+  }
 };
 
 }  // namespace multiproc::detail
