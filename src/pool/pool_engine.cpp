@@ -38,11 +38,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
-/// Timeouts and graces from here on mean "no limit" (as join() treats
-/// them): a deadline this far ahead never comes, and adding it to a
-/// steady_clock reading can no longer overflow.
-constexpr std::chrono::nanoseconds kNoLimit =
-    std::chrono::hours(24 * 365 * 100);
 
 // The dispatcher's book of one worker: which task is in which slot, and
 // what it has decided about the worker. The process and its I/O are the
@@ -356,7 +351,8 @@ struct pool_engine::impl {
         // CLOCK_MONOTONIC, which is what steady_clock reads on Linux.
         const clock::time_point start(std::chrono::nanoseconds(
             s.started_ns.load(std::memory_order_relaxed)));
-        // Timeouts are below kNoLimit (see submit), so this cannot overflow.
+        // Timeouts are below kNoLimit (deadline.hpp; see submit), so this
+        // cannot overflow.
         const auto deadline = start +
                               std::chrono::duration_cast<clock::duration>(
                                   *w->tasks[slot]->timeout) +
