@@ -28,3 +28,6 @@ set_tests_properties(CodecCompileFail.pointer PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "the address it holds means nothing there")
 set_tests_properties(CodecCompileFail.class PROPERTIES LABELS unit
   PASS_REGULAR_EXPRESSION "specialize[ \n]*multiproc::codec<T>")
+
+# Thrown text and registration after a pool exists (issue 9).
+multiproc_add_test(remote_exception_test SOURCES remote_exception_test.cpp)
