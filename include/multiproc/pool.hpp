@@ -93,10 +93,12 @@ struct map_options {
   std::function<void(std::size_t done, std::size_t total)> progress{};
 };
 
-/// The type a pool task returns: fn invoked with decayed arguments.
+/// The type a pool task returns: fn invoked with decayed arguments. (A
+/// placeholder when it cannot be invoked so, after one static_assert saying
+/// why: detail/task_checks.hpp.)
 template <class F, class... Args>
-using pool_result_t = std::remove_cvref_t<
-    std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>>;
+using pool_result_t =
+    detail::task_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>;
 
 namespace detail {
 
@@ -332,11 +334,11 @@ class pool {
   template <class F, class... Args>
   future<pool_result_t<F, Args...>> submit(task_options options, F fn,
                                            Args&&... args) {
-    detail::require_pool_callable<F>();
     using result = pool_result_t<F, Args...>;
     using arguments = std::tuple<std::decay_t<Args>...>;
-    if constexpr (!std::is_void_v<result>)
-      detail::require_transferable<result>();
+    if constexpr (!detail::check_pool_task<F, std::decay_t<Args>...>()) {
+      return future<result>();  // one static_assert has said why
+    } else {
     auto task = std::make_shared<detail::task_record>();
     task->entry = &detail::call_entry<F, result, arguments>;
     task->timeout = options.timeout ? options.timeout : task_timeout_;
@@ -347,6 +349,7 @@ class pool {
     engine_->submit(task);
     return future<result>(
         detail::make_pool_future_core(engine_, std::move(task)));
+    }
   }
   template <class F, class... Args>
   requires(!std::same_as<std::remove_cvref_t<F>, task_options>)
@@ -368,16 +371,24 @@ class pool {
   template <class F, class Range>
   auto map(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, false>(fn, std::forward<Range>(inputs),
-                                    std::move(options));
+    if constexpr (!detail::check_pool_task<F, item>()) {
+      return std::vector<pool_result_t<F, item>>();  // see the static_assert
+    } else {
+      return map_impl<F, item, false>(fn, std::forward<Range>(inputs),
+                                      std::move(options));
+    }
   }
 
   /// As map, with each item a tuple (or pair) of arguments: fn(a, b, ...).
   template <class F, class Range>
   auto starmap(F fn, Range&& tuples, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, true>(fn, std::forward<Range>(tuples),
-                                   std::move(options));
+    if constexpr (!detail::check_pool_star_task<F, item>()) {
+      return std::vector<detail::invalid_task_result>();  // see the assert
+    } else {
+      return map_impl<F, item, true>(fn, std::forward<Range>(tuples),
+                                     std::move(options));
+    }
   }
 
   /// A lazy input range of fn(item) in input order. The input is read only
@@ -466,10 +477,12 @@ class pool {
 
   template <class F, bool Ordered, class Range>
   auto lazy(F fn, Range&& inputs, map_options options) {
-    detail::require_pool_callable<F>();
     using view = std::views::all_t<Range>;
     using item = std::ranges::range_value_t<view>;
     using result = item_result_t<F, item, false>;
+    if constexpr (!detail::check_pool_task<F, item>()) {
+      return std::vector<result>();  // one static_assert has said why
+    } else {
     static_assert(!std::is_void_v<result>,
                   "multiproc::pool::imap: the function returns void; use "
                   "submit() for each item instead");
@@ -477,6 +490,7 @@ class pool {
     return detail::lazy_map<F, result, item, false, Ordered, view>(
         engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
         std::move(options), task_timeout_);
+    }
   }
 
   std::size_t chunksize_for(std::size_t items, std::size_t requested) const;
