@@ -339,16 +339,16 @@ class pool {
     if constexpr (!detail::check_pool_task<F, std::decay_t<Args>...>()) {
       return future<result>();  // one static_assert has said why
     } else {
-    auto task = std::make_shared<detail::task_record>();
-    task->entry = &detail::call_entry<F, result, arguments>;
-    task->timeout = options.timeout ? options.timeout : task_timeout_;
-    encoder out;
-    detail::write_callable(out, fn);
-    out.write(arguments(std::forward<Args>(args)...));
-    task->input = std::move(out).take_bytes();
-    engine_->submit(task);
-    return future<result>(
-        detail::make_pool_future_core(engine_, std::move(task)));
+      auto task = std::make_shared<detail::task_record>();
+      task->entry = &detail::call_entry<F, result, arguments>;
+      task->timeout = options.timeout ? options.timeout : task_timeout_;
+      encoder out;
+      detail::write_callable(out, fn);
+      out.write(arguments(std::forward<Args>(args)...));
+      task->input = std::move(out).take_bytes();
+      engine_->submit(task);
+      return future<result>(
+          detail::make_pool_future_core(engine_, std::move(task)));
     }
   }
   template <class F, class... Args>
@@ -483,13 +483,13 @@ class pool {
     if constexpr (!detail::check_pool_task<F, item>()) {
       return std::vector<result>();  // one static_assert has said why
     } else {
-    static_assert(!std::is_void_v<result>,
-                  "multiproc::pool::imap: the function returns void; use "
-                  "submit() for each item instead");
-    const std::size_t chunk = options.chunksize != 0 ? options.chunksize : 1;
-    return detail::lazy_map<F, result, item, false, Ordered, view>(
-        engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
-        std::move(options), task_timeout_);
+      static_assert(!std::is_void_v<result>,
+                    "multiproc::pool::imap: the function returns void; use "
+                    "submit() for each item instead");
+      const std::size_t chunk = options.chunksize != 0 ? options.chunksize : 1;
+      return detail::lazy_map<F, result, item, false, Ordered, view>(
+          engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
+          std::move(options), task_timeout_);
     }
   }
 

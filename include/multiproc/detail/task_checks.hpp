@@ -92,9 +92,11 @@ consteval bool any_mutable_lvalue_reference(parameter_list<P...>) {
   return (is_mutable_lvalue_reference<P> || ...);
 }
 
-/// True when a parameter of F is a non-const lvalue reference: visible in
-/// the signature when F has one, else seen as "callable with lvalues but
-/// not with the rvalues the library passes".
+/// For a task that cannot be called with the rvalues the library passes:
+/// true when that is because a parameter is a non-const lvalue reference,
+/// visible in the signature when F has one, else seen as "callable with
+/// lvalues". (A task that can be called, say with a std::reference_wrapper
+/// for an int& parameter in mp::async, is left alone.)
 template <class F, class... Args>
 consteval bool takes_mutable_reference() {
   using signature = decltype(signature_of_callable<F>());
@@ -155,7 +157,8 @@ constexpr bool check_pool_task() {
         "(they go through multiproc::codec), or use multiproc::async, whose "
         "child is forked for the call and sees every capture.");
     return false;
-  } else if constexpr (takes_mutable_reference<F, Args...>()) {
+  } else if constexpr (!std::is_invocable_v<F&, Args&&...> &&
+                       takes_mutable_reference<F, Args...>()) {
     static_assert(dependent_false<F>,
                   "multiproc::pool: the task (see 'F = ...' above) takes a "
                   "non-const lvalue reference: arguments are copied to the "
@@ -203,7 +206,8 @@ constexpr bool check_pool_star_task() {
 template <class F, class... Args>
 constexpr bool check_async_task() {
   using result = task_result_t<F&&, Args&&...>;
-  if constexpr (takes_mutable_reference<F, Args...>()) {
+  if constexpr (!std::is_invocable_v<F&&, Args&&...> &&
+                takes_mutable_reference<F, Args...>()) {
     static_assert(dependent_false<F>,
                   "multiproc::async: the function (see 'F = ...' above) "
                   "takes a non-const lvalue reference: arguments are copied "
