@@ -1,11 +1,17 @@
-// Must NOT compile: a result (nested in a vector) with no codec.
+// Must NOT compile: a result (nested in a vector) of a class with private
+// state and no codec, no description, no cereal.
 #include <multiproc/multiproc.hpp>
 #include <string>
 #include <vector>
 
 namespace {
-struct no_codec {
-  std::string text;  // not trivially copyable, no codec, no cereal
+class no_codec {
+ public:
+  no_codec() = default;
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;  // private: neither an aggregate nor described
 };
 }  // namespace
 

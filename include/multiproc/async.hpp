@@ -48,6 +48,7 @@
 
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/async_child.hpp"
+#include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
 #include "multiproc/process.hpp"
 
@@ -63,10 +64,12 @@ struct async_options {
 };
 
 /// The type a future from async(fn, args...) holds: what
-/// std::invoke(fn, args...) returns, without reference or cv qualifiers.
+/// std::invoke(fn, args...) returns, without reference or cv qualifiers. (A
+/// placeholder when fn cannot be invoked so, after one static_assert
+/// saying why: detail/task_checks.hpp.)
 template <class F, class... Args>
-using async_result_t = std::remove_cvref_t<
-    std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>>;
+using async_result_t =
+    detail::task_result_t<std::decay_t<F>&&, std::decay_t<Args>&&...>;
 
 /// Forks a child that computes std::invoke(fn, args...) on its own copies
 /// of fn and args (passed as rvalues, as std::async does) and sends the
@@ -75,35 +78,38 @@ using async_result_t = std::remove_cvref_t<
 /// std::system_error when the OS refuses (fork, fd limit), with no child
 /// left behind.
 /// Thread safety: any thread (each call makes its own child and channel).
+/// A function that cannot be called so, takes a non-const lvalue reference
+/// or returns what cannot be transferred fails to compile with one
+/// message saying which.
 template <class F, class... Args>
-requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-    future<async_result_t<F, Args...>> async(async_options options, F&& fn,
-                                             Args&&... args) {
+future<async_result_t<F, Args...>> async(async_options options, F&& fn,
+                                         Args&&... args) {
   using result = async_result_t<F, Args...>;
-  if constexpr (!std::is_void_v<result>) {
-    detail::require_transferable<result>();
+  if constexpr (!detail::check_async_task<std::decay_t<F>,
+                                          std::decay_t<Args>...>()) {
+    return future<result>();  // one static_assert has said why
+  } else {
+    std::unique_ptr<detail::async_core> core =
+        detail::make_async_core(options.timeout);
+    const int fd = core->channel_fd();
+    const std::int64_t deadline_ns = core->deadline_ns();
+    process_options child_options;
+    child_options.name = std::move(options.name);
+    multiproc::process child(
+        std::move(child_options),
+        [fd, deadline_ns](std::decay_t<F>& target,
+                          std::decay_t<Args>&... target_args) {
+          detail::run_in_child<result>(fd, deadline_ns, target, target_args...);
+        },
+        std::forward<F>(fn), std::forward<Args>(args)...);
+    core->start(std::move(child));
+    return future<result>(std::move(core));
   }
-  std::unique_ptr<detail::async_core> core =
-      detail::make_async_core(options.timeout);
-  const int fd = core->channel_fd();
-  const std::int64_t deadline_ns = core->deadline_ns();
-  process_options child_options;
-  child_options.name = std::move(options.name);
-  multiproc::process child(
-      std::move(child_options),
-      [fd, deadline_ns](std::decay_t<F>& target,
-                        std::decay_t<Args>&... target_args) {
-        detail::run_in_child<result>(fd, deadline_ns, target, target_args...);
-      },
-      std::forward<F>(fn), std::forward<Args>(args)...);
-  core->start(std::move(child));
-  return future<result>(std::move(core));
 }
 
 /// As async(async_options{}, fn, args...).
 template <class F, class... Args>
-requires(!std::same_as<std::remove_cvref_t<F>, async_options> &&
-         std::invocable<std::decay_t<F>, std::decay_t<Args>...>)
+requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
     future<async_result_t<F, Args...>> async(F&& fn, Args&&... args) {
   return multiproc::async(async_options{}, std::forward<F>(fn),
                           std::forward<Args>(args)...);
@@ -112,9 +118,7 @@ requires(!std::same_as<std::remove_cvref_t<F>, async_options> &&
 /// async(options, fn, args...).get(): runs fn in a child and waits for its
 /// result. Errors: as async() and future::get().
 template <class F, class... Args>
-requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
-    async_result_t<F, Args...> call(async_options options, F&& fn,
-                                    Args&&... args) {
+async_result_t<F, Args...> call(async_options options, F&& fn, Args&&... args) {
   return multiproc::async(std::move(options), std::forward<F>(fn),
                           std::forward<Args>(args)...)
       .get();
@@ -122,8 +126,7 @@ requires std::invocable<std::decay_t<F>, std::decay_t<Args>...>
 
 /// async(fn, args...).get().
 template <class F, class... Args>
-requires(!std::same_as<std::remove_cvref_t<F>, async_options> &&
-         std::invocable<std::decay_t<F>, std::decay_t<Args>...>)
+requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
     async_result_t<F, Args...> call(F&& fn, Args&&... args) {
   return multiproc::async(std::forward<F>(fn), std::forward<Args>(args)...)
       .get();

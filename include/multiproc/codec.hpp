@@ -13,10 +13,44 @@
 //   std::unordered_multimap, std::set, std::multiset, std::unordered_set,
 //   std::unordered_multiset — nested freely.
 //
-// Your own types: specialize `multiproc::codec<T>` (the customization
-// point), or, when cereal (Debian libcereal-dev) is installed and not
-// disabled, give the type a cereal `serialize` (or `save`/`load`) function and
-// it travels through cereal's binary archive.
+// Your own types, most of the time with no code at all:
+//
+//   struct sample {                       // an aggregate: nothing to write
+//     std::string name;
+//     std::vector<double> values;
+//     std::optional<sample_meta> meta;    // nested aggregates too
+//   };
+//
+//   class account {                       // private state: list it
+//    public:
+//     account() = default;                // needed: the parent makes one
+//     ...
+//    private:
+//     std::string owner_;
+//     long cents_ = 0;
+//     MULTIPROC_CODEC_FRIEND_FIELDS(account, owner_, cents_);
+//   };
+//
+//   MULTIPROC_CODEC_FIELDS(point, x, y, label);  // namespace scope, public
+//                                                // members (point's namespace)
+//
+// Which codec serves a class of yours, first match wins (and why):
+//
+//   1. a multiproc::codec<T> specialization — the most explicit, full
+//      control;
+//   2. MULTIPROC_CODEC_FIELDS / MULTIPROC_CODEC_FRIEND_FIELDS — written for
+//      multiproc, so it beats a serializer the type carries for other uses;
+//   3. cereal, when installed and not disabled: a `serialize` (or
+//      `save`/`load`) function, through cereal's binary archive;
+//   4. raw bytes, for a trivially copyable type — the fast path, as before;
+//   5. an aggregate (public members, no constructors), taken apart member
+//      by member with structured bindings, each member through its own
+//      codec. Up to 24 members; past that, or with a C array member, the
+//      compiler says to use MULTIPROC_CODEC_FIELDS (up to 32 members).
+//      An aggregate with a reference or pointer member is refused, naming
+//      it. A type that contains itself (a tree) must be described (2).
+//
+// The explicit customization point:
 //
 //   struct money { std::string currency; long cents; };
 //
@@ -34,12 +68,14 @@
 //   };
 //
 // A type that cannot be transferred (a raw pointer, std::string_view,
-// std::span, std::unique_ptr, a class with no codec) is a compile-time error
-// whose message says what to do.
+// std::span, std::unique_ptr, a class with private state and no codec or
+// description) is a compile-time error whose message says what to do.
 //
-// Trivially copyable structs are copied byte for byte: a pointer member
+// Trivially copyable structs are copied byte for byte, without looking at
+// their members (the fast path predates member inspection, and C arrays and
+// base classes defeat it): a pointer member of a trivially copyable struct
 // would arrive as an address that means nothing in the parent. Give such a
-// struct a codec or return owning types.
+// struct a codec or a description, or hold owning types.
 #pragma once
 
 #include <cstddef>

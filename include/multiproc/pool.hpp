@@ -96,10 +96,12 @@ struct map_options {
   std::function<void(std::size_t done, std::size_t total)> progress{};
 };
 
-/// The type a pool task returns: fn invoked with decayed arguments.
+/// The type a pool task returns: fn invoked with decayed arguments. (A
+/// placeholder when it cannot be invoked so, after one static_assert saying
+/// why: detail/task_checks.hpp.)
 template <class F, class... Args>
-using pool_result_t = std::remove_cvref_t<
-    std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>>;
+using pool_result_t =
+    detail::task_result_t<std::decay_t<F>&, std::decay_t<Args>&&...>;
 
 /// One item of map_outcomes, imap_outcomes and imap_unordered_outcomes: its
 /// position in the input and either its value or its error (the task's
@@ -484,21 +486,22 @@ class pool {
   template <class F, class... Args>
   future<pool_result_t<F, Args...>> submit(task_options options, F fn,
                                            Args&&... args) {
-    detail::require_pool_callable<F>();
     using result = pool_result_t<F, Args...>;
     using arguments = std::tuple<std::decay_t<Args>...>;
-    if constexpr (!std::is_void_v<result>)
-      detail::require_transferable<result>();
-    auto task = std::make_shared<detail::task_record>();
-    task->entry = &detail::call_entry<F, result, arguments>;
-    task->timeout = options.timeout ? options.timeout : task_timeout_;
-    encoder out;
-    detail::write_callable(out, fn);
-    out.write(arguments(std::forward<Args>(args)...));
-    task->input = std::move(out).take_bytes();
-    engine_->submit(task);
-    return future<result>(
-        detail::make_pool_future_core(engine_, std::move(task)));
+    if constexpr (!detail::check_pool_task<F, std::decay_t<Args>...>()) {
+      return future<result>();  // one static_assert has said why
+    } else {
+      auto task = std::make_shared<detail::task_record>();
+      task->entry = &detail::call_entry<F, result, arguments>;
+      task->timeout = options.timeout ? options.timeout : task_timeout_;
+      encoder out;
+      detail::write_callable(out, fn);
+      out.write(arguments(std::forward<Args>(args)...));
+      task->input = std::move(out).take_bytes();
+      engine_->submit(task);
+      return future<result>(
+          detail::make_pool_future_core(engine_, std::move(task)));
+    }
   }
   template <class F, class... Args>
   requires(!std::same_as<std::remove_cvref_t<F>, task_options>)
@@ -533,16 +536,24 @@ class pool {
   template <class F, class Range>
   auto map(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, false, false>(fn, std::forward<Range>(inputs),
-                                           std::move(options));
+    if constexpr (!detail::check_pool_task<F, item>()) {
+      return std::vector<pool_result_t<F, item>>();  // see the static_assert
+    } else {
+      return map_impl<F, item, false, false>(fn, std::forward<Range>(inputs),
+                                             std::move(options));
+    }
   }
 
   /// As map, with each item a tuple (or pair) of arguments: fn(a, b, ...).
   template <class F, class Range>
   auto starmap(F fn, Range&& tuples, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, true, false>(fn, std::forward<Range>(tuples),
-                                          std::move(options));
+    if constexpr (!detail::check_pool_star_task<F, item>()) {
+      return std::vector<detail::invalid_task_result>();  // see the assert
+    } else {
+      return map_impl<F, item, true, false>(fn, std::forward<Range>(tuples),
+                                            std::move(options));
+    }
   }
 
   /// As map, but never throws a task's failure: one outcome<R> per item,
@@ -553,8 +564,12 @@ class pool {
   template <class F, class Range>
   auto map_outcomes(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
-    return map_impl<F, item, false, true>(fn, std::forward<Range>(inputs),
-                                          std::move(options));
+    if constexpr (!detail::check_pool_task<F, item>()) {
+      return std::vector<outcome<pool_result_t<F, item>>>();  // see the assert
+    } else {
+      return map_impl<F, item, false, true>(fn, std::forward<Range>(inputs),
+                                            std::move(options));
+    }
   }
 
   /// A lazy input range of fn(item) in input order. The input is read only
@@ -691,18 +706,21 @@ class pool {
 
   template <class F, bool Ordered, bool Outcomes, class Range>
   auto lazy(F fn, Range&& inputs, map_options options) {
-    detail::require_pool_callable<F>();
     using view = std::views::all_t<Range>;
     using item = std::ranges::range_value_t<view>;
     using result = item_result_t<F, item, false>;
-    static_assert(!std::is_void_v<result>,
-                  "multiproc::pool::imap: the function returns void; use "
-                  "submit() for each item instead");
-    const std::size_t chunk =
-        task_timeout_ || options.chunksize == 0 ? 1 : options.chunksize;
-    return detail::lazy_map<F, result, item, false, Ordered, Outcomes, view>(
-        engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
-        std::move(options), task_timeout_);
+    if constexpr (!detail::check_pool_task<F, item>()) {
+      return std::vector<result>();  // one static_assert has said why
+    } else {
+      static_assert(!std::is_void_v<result>,
+                    "multiproc::pool::imap: the function returns void; use "
+                    "submit() for each item instead");
+      const std::size_t chunk =
+          task_timeout_ || options.chunksize == 0 ? 1 : options.chunksize;
+      return detail::lazy_map<F, result, item, false, Ordered, Outcomes, view>(
+          engine_, fn, std::views::all(std::forward<Range>(inputs)), chunk,
+          std::move(options), task_timeout_);
+    }
   }
 
   // Items per map task. A task_timeout is per item (issue 9): the engine

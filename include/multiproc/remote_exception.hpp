@@ -16,15 +16,29 @@
 //   std::system_error, std::regex_error as std::runtime_error).
 // - A type you registered comes back as itself.
 // - Anything else comes back as multiproc::remote_error, with the thrown
-//   type's demangled name in type_name() and its what().
+//   type's demangled name in type_name() and its what(). Thrown text keeps
+//   its text: `throw std::string("bad input")` and `throw "bad input"` give
+//   what() == "bad input" and type_name() "std::string" / "const char*".
 //
 //   struct parse_error : std::runtime_error {
 //     using std::runtime_error::runtime_error;   // rebuilt from what()
 //   };
-//   // Once, before starting children (at startup, say):
-//   mp::register_exception<parse_error>();
+//   mp::register_exception<parse_error>();     // anywhere in the program
 //
 //   try { mp::call(parse, text); } catch (const parse_error& e) { ... }
+//
+// The registration rule: registration is part of the program, not of its
+// history. Every type named in a register_exception<E>() call anywhere in
+// the program is registered while the program starts (static
+// initialization, before main), in the parent and therefore in every child
+// and pool worker forked from it, whenever it was forked. So a type comes
+// back as itself whether the call ran before or after a pool was built,
+// whether the task ran on an initial worker or on a replacement, and even if
+// the call is only in the child's code. (A worker forked before the call
+// used to know nothing of it and sent remote_error, while its replacements
+// sent the real type.) The runtime call itself only makes sure of the entry;
+// calling it again is harmless. A type in a shared library is registered
+// when the library is loaded; a worker forked before that cannot throw it.
 #pragma once
 
 #include <exception>
@@ -89,6 +103,17 @@ template <class E>
   }
 }
 
+template <class E>
+void add_registration() {
+  add_registered_exception(
+      {&typeid(E), &encode_registered<E>, &rethrow_registered<E>});
+}
+
+/// Registers E during static initialization, in every program that names
+/// register_exception<E>() anywhere (see the registration rule above).
+template <class E>
+inline const bool static_registration = (add_registration<E>(), true);
+
 }  // namespace detail
 
 /// Makes exceptions of type E (and of types derived from it that are not
@@ -99,9 +124,10 @@ template <class E>
 /// otherwise E itself travels through multiproc::codec (a trivially
 /// copyable error struct, a type with a codec or a cereal serialize()).
 ///
-/// Preconditions: call it in the parent before starting the children that
-/// may throw E (a child knows the registrations that existed when it was
-/// forked). Registering a type twice is harmless.
+/// When the call runs does not matter: E is registered at program start in
+/// every process (the registration rule at the top of this file), so
+/// children and pool workers forked before the call know E too.
+/// Registering a type twice is harmless.
 /// Thread safety: any thread.
 template <class E>
 void register_exception() {
@@ -111,8 +137,10 @@ void register_exception() {
       "and be constructible from a std::string (it is rebuilt from what()), "
       "or be transferable through multiproc::codec (specialize "
       "multiproc::codec<E>, see multiproc/codec.hpp).");
-  detail::add_registered_exception({&typeid(E), &detail::encode_registered<E>,
-                                    &detail::rethrow_registered<E>});
+  // Reading the variable instantiates it, and its initializer runs at
+  // startup: that is what makes the registration history-independent.
+  static_cast<void>(detail::static_registration<E>);
+  detail::add_registration<E>();
 }
 
 }  // namespace multiproc

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <typeinfo>
 
 #include "multiproc/errors.hpp"
 
@@ -303,6 +304,16 @@ class with_what final : public Base {
   throw codec_error("multiproc: unknown standard exception kind");
 }
 
+// The name remote_error::type_name() gives a thrown type. The two kinds of
+// text people throw get the names they wrote, not
+// "std::__cxx11::basic_string<char, ...>" and "char const*".
+std::string remote_type_name(const std::type_info* type) {
+  if (type == nullptr) return demangle(type);
+  if (*type == typeid(std::string)) return "std::string";
+  if (*type == typeid(const char*)) return "const char*";
+  return demangle(type);
+}
+
 void encode_remote(encoder& out, const std::type_info* type) {
   std::string what;
   bool has_what = false;
@@ -311,10 +322,20 @@ void encode_remote(encoder& out, const std::type_info* type) {
   } catch (const std::exception& error) {
     what = error.what();
     has_what = true;
+  } catch (const std::string& text) {
+    // throw std::string("bad input"): the text is the message.
+    what = text;
+    has_what = true;
+  } catch (const char* text) {
+    // throw "bad input" (a const char*; a char* is caught here too).
+    if (text != nullptr) {
+      what = text;
+      has_what = true;
+    }
   } catch (...) {
   }
   write_u8(out, to_u8(form::remote));
-  out.write(demangle(type));
+  out.write(remote_type_name(type));
   out.write(has_what);
   out.write(what);
 }

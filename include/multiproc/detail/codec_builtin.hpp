@@ -28,6 +28,8 @@
 #include <variant>
 #include <vector>
 
+#include "multiproc/detail/codec_fields.hpp"
+
 // cereal (header-only, optional): types it can serialize travel through its
 // binary archive. Define MULTIPROC_NO_CEREAL (CMake: -DMULTIPROC_CEREAL=OFF)
 // to leave it out even when it is installed.
@@ -133,7 +135,9 @@ enum class codec_kind {
   map,
   set,
   cereal,
-  none,  // refused: nothing knows how to transfer it
+  described,  // MULTIPROC_CODEC_FIELDS: the listed members, in order
+  aggregate,  // an undescribed aggregate: its members by structured binding
+  none,       // refused: nothing knows how to transfer it
 };
 
 // kind_of returns two kinds from two branches each (none, bitwise), which
@@ -142,8 +146,13 @@ enum class codec_kind {
 // NOLINTBEGIN(bugprone-branch-clone)
 /// Which codec serves T. The order matters: a user specialization wins over
 /// everything; standard types are handled element by element even when
-/// they are trivially copyable (std::optional<int*> must be refused); cereal
-/// wins over raw bytes for a class that asked for it.
+/// they are trivially copyable (std::optional<int*> must be refused). For
+/// a class of the user's the explicit ways come first, most specific first:
+/// codec<T>, then a MULTIPROC_CODEC_FIELDS description (written for
+/// multiproc), then cereal (a general-purpose serializer the type may carry
+/// for other reasons); then the inferred ones: raw bytes for a trivially
+/// copyable type (the fast path, unchanged), and last an aggregate taken
+/// apart member by member.
 template <class T>
 consteval codec_kind kind_of() {
   if constexpr (std::is_reference_v<T> || std::is_void_v<T> ||
@@ -175,12 +184,16 @@ consteval codec_kind kind_of() {
     return codec_kind::set;
   } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
     return codec_kind::bitwise;
+  } else if constexpr (std::is_class_v<T> && has_described_fields<T>) {
+    return codec_kind::described;
   } else if constexpr ((std::is_class_v<T> ||
                         std::is_union_v<T>)&&is_cereal_serializable<T>) {
     return codec_kind::cereal;
   } else if constexpr ((std::is_class_v<T> ||
                         std::is_union_v<T>)&&std::is_trivially_copyable_v<T>) {
     return codec_kind::bitwise;
+  } else if constexpr (std::is_class_v<T> && std::is_aggregate_v<T>) {
+    return codec_kind::aggregate;
   } else {
     return codec_kind::none;
   }
@@ -200,14 +213,28 @@ consteval bool all_alternatives_transferable(std::index_sequence<I...>) {
   return (is_transferable<std::variant_alternative_t<I, Variant>>() && ...);
 }
 
+template <class... Members>
+consteval bool all_members_transferable(field_types<Members...>) {
+  return ((!std::is_reference_v<Members> && is_transferable<Members>()) && ...);
+}
+
 template <class T>
 consteval bool is_transferable() {
   using U = std::remove_cv_t<T>;
   constexpr codec_kind kind = kind_of<U>();
+  // A described type is taken at its word (its members are checked when
+  // its codec is instantiated), so that it may contain itself
+  // (struct node { std::vector<node> children; }).
   if constexpr (kind == codec_kind::user || kind == codec_kind::bitwise ||
                 kind == codec_kind::vector_bool || kind == codec_kind::string ||
-                kind == codec_kind::cereal) {
+                kind == codec_kind::cereal || kind == codec_kind::described) {
     return true;
+  } else if constexpr (kind == codec_kind::aggregate) {
+    if constexpr (shape_of_aggregate<U>() == aggregate_shape::ok) {
+      return all_members_transferable(aggregate_fields_t<U>{});
+    } else {
+      return false;
+    }
   } else if constexpr (kind == codec_kind::sequence ||
                        kind == codec_kind::array ||
                        kind == codec_kind::optional) {
@@ -246,6 +273,35 @@ constexpr void require_alternatives(std::index_sequence<I...>) {
   (require_transferable<std::variant_alternative_t<I, Variant>>(), ...);
 }
 
+/// One member of an undescribed aggregate: refuses references and
+/// addresses with a message about the member, else recurses.
+template <class Aggregate, class Member>
+constexpr void require_member() {
+  if constexpr (std::is_reference_v<Member>) {
+    static_assert(dependent_false<Member>,
+                  "multiproc: this aggregate (see 'Aggregate = ...' above) has "
+                  "a reference member (see 'Member = ...'): a reference "
+                  "cannot be sent to another process. Hold the value itself, "
+                  "or describe the type with MULTIPROC_CODEC_FIELDS or "
+                  "specialize multiproc::codec<T>.");
+  } else if constexpr (is_pointer_like<std::remove_cv_t<Member>>) {
+    static_assert(dependent_false<Member>,
+                  "multiproc: this aggregate (see 'Aggregate = ...' above) has "
+                  "a pointer-like member (see 'Member = ...': a pointer, smart "
+                  "pointer, std::string_view or std::span): the address it "
+                  "holds means nothing in another process. Hold the value "
+                  "itself (std::string, std::vector, std::optional<T>, ...), "
+                  "or specialize multiproc::codec<T>.");
+  } else {
+    require_transferable<Member>();
+  }
+}
+
+template <class Aggregate, class... Members>
+constexpr void require_members(field_types<Members...>) {
+  (require_member<Aggregate, Members>(), ...);
+}
+
 template <class T>
 constexpr void require_transferable() {
   using U = std::remove_cv_t<T>;
@@ -261,13 +317,36 @@ constexpr void require_transferable() {
     static_assert(
         dependent_false<U>,
         "multiproc: this type cannot be sent between processes (see 'U = "
-        "...' in the notes above). Return a supported type (arithmetic, "
-        "enum, trivially copyable struct, std::string, std::vector, "
-        "std::array, std::optional, std::pair, std::tuple, std::variant, "
-        "std::map, std::set and their unordered kin), or specialize "
+        "...' in the notes above). Use a supported type (arithmetic, "
+        "enum, trivially copyable struct, aggregate of supported members, "
+        "std::string, std::vector, std::array, std::optional, std::pair, "
+        "std::tuple, std::variant, std::map, std::set and their unordered "
+        "kin); or list the members of a class with private state with "
+        "MULTIPROC_CODEC_FRIEND_FIELDS(T, members...) in its body (or "
+        "MULTIPROC_CODEC_FIELDS at namespace scope); or specialize "
         "multiproc::codec<T> with static encode(encoder&, const T&) and "
-        "decode(decoder&) (see multiproc/codec.hpp), or give T a cereal "
+        "decode(decoder&) (see multiproc/codec.hpp); or give T a cereal "
         "serialize() function and install cereal (libcereal-dev).");
+  } else if constexpr (kind == codec_kind::aggregate) {
+    constexpr aggregate_shape shape = shape_of_aggregate<U>();
+    if constexpr (shape == aggregate_shape::too_many) {
+      static_assert(dependent_false<U>,
+                    "multiproc: this aggregate (see 'U = ...' above) has more "
+                    "than 24 fields, the most multiproc takes apart by "
+                    "itself. Describe it with MULTIPROC_CODEC_FIELDS(T, "
+                    "members...) (up to 32), or specialize "
+                    "multiproc::codec<T>.");
+    } else if constexpr (shape == aggregate_shape::ambiguous) {
+      static_assert(dependent_false<U>,
+                    "multiproc: the fields of this aggregate (see 'U = ...' "
+                    "above) cannot be listed automatically: it has a C array "
+                    "member (use std::array), a member of an empty type, or "
+                    "more than 24 fields. "
+                    "Describe it with MULTIPROC_CODEC_FIELDS(T, members...), "
+                    "or specialize multiproc::codec<T>.");
+    } else {
+      require_members<U>(aggregate_fields_t<U>{});
+    }
   } else if constexpr (kind == codec_kind::sequence ||
                        kind == codec_kind::array ||
                        kind == codec_kind::optional) {
@@ -351,6 +430,12 @@ template <class T, std::size_t... I>
 T read_tuple(decoder& in, std::index_sequence<I...>) {
   // Braced initialization evaluates its elements left to right.
   return T{in.read<std::tuple_element_t<I, T>>()...};
+}
+
+template <class T, class... Members>
+T read_aggregate(decoder& in, field_types<Members...>) {
+  // Braced initialization evaluates its elements left to right.
+  return T{in.read<std::remove_cv_t<Members>>()...};
 }
 
 template <class T, std::size_t... I>
@@ -459,6 +544,18 @@ struct builtin_codec {
     } else if constexpr (kind == codec_kind::set) {
       out.write_size(value.size());
       for (const auto& key : value) out.write(key);
+    } else if constexpr (kind == codec_kind::described) {
+      std::apply(
+          [&out, &value](auto... members) { (out.write(value.*members), ...); },
+          described_fields<T>());
+    } else if constexpr (kind == codec_kind::aggregate) {
+      require_transferable<T>();
+      if constexpr (is_transferable<T>()) {
+        visit_fields<aggregate_field_count<T>>(
+            value, [&out](auto, const auto&... members) {
+              (out.write(members), ...);
+            });
+      }
     } else if constexpr (kind == codec_kind::cereal) {
 #if defined(MULTIPROC_HAS_CEREAL)
       encoder_streambuf buffer(out);
@@ -536,6 +633,26 @@ struct builtin_codec {
         result.emplace_hint(result.end(), in.read<typename T::key_type>());
       }
       return result;
+    } else if constexpr (kind == codec_kind::described) {
+      static_assert(std::is_default_constructible_v<T>,
+                    "multiproc: a type described with MULTIPROC_CODEC_FIELDS "
+                    "must be default constructible: the parent makes one and "
+                    "assigns the listed members in turn.");
+      T result{};
+      std::apply(
+          [&in, &result](auto... members) {
+            // A fold over the comma operator runs left to right.
+            ((result.*members =
+                  in.read<typename member_of<decltype(members)>::type>()),
+             ...);
+          },
+          described_fields<T>());
+      return result;
+    } else if constexpr (kind == codec_kind::aggregate) {
+      require_transferable<T>();
+      if constexpr (is_transferable<T>()) {
+        return read_aggregate<T>(in, aggregate_fields_t<T>{});
+      }
     } else if constexpr (kind == codec_kind::cereal) {
 #if defined(MULTIPROC_HAS_CEREAL)
       decoder_streambuf buffer(in.rest());

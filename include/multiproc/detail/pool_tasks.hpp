@@ -15,6 +15,7 @@
 
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
 
 namespace multiproc::detail {
@@ -23,12 +24,7 @@ namespace multiproc::detail {
 /// of the parent, so a function's address means the same there, and a
 /// type with no state can be made anew; a capture would have to be
 /// serialized, and a pool sends only arguments.
-template <class F>
-inline constexpr bool is_function_pointer =
-    std::is_pointer_v<F>&& std::is_function_v<std::remove_pointer_t<F>>;
-template <class F>
-inline constexpr bool is_stateless_callable = std::is_class_v<F>&&
-    std::is_empty_v<F>&& std::is_default_constructible_v<F>;
+// (is_function_pointer and is_stateless_callable: detail/task_checks.hpp.)
 
 template <class F>
 constexpr void require_pool_callable() {
