@@ -21,8 +21,8 @@ std::int64_t clamped_ns(std::chrono::nanoseconds d) {
 }  // namespace
 
 void set_exit_policy(const exit_policy& policy) noexcept {
-  g_join_timeout_ns.store(
-      policy.join_timeout ? clamped_ns(*policy.join_timeout) : -1);
+  g_join_timeout_ns.store(policy.join_timeout ? clamped_ns(*policy.join_timeout)
+                                              : -1);
   g_terminate_grace_ns.store(clamped_ns(policy.terminate_grace));
 }
 

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <system_error>
 
+#include "async/result_channel.hpp"
 #include "multiproc/detail/async_child.hpp"
 #include "multiproc/errors.hpp"
-#include "async/result_channel.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {

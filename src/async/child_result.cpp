@@ -10,9 +10,9 @@
 #include <system_error>
 #include <thread>
 
+#include "async/result_channel.hpp"
 #include "child_main.hpp"
 #include "multiproc/detail/async_child.hpp"
-#include "async/result_channel.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {
