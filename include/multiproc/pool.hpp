@@ -376,10 +376,7 @@ class lazy_map {
   // next chunk to complete.
   pending take_next() {
     pending next;
-    if constexpr (Ordered) {
-      next = std::move(window_.front());
-      window_.pop_front();
-    } else if (!window_.front().task) {
+    if (Ordered || !window_.front().task) {
       next = std::move(window_.front());
       window_.pop_front();
     } else {

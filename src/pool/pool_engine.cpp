@@ -497,8 +497,8 @@ pool_engine::~pool_engine() {
     // untouched (the copy's memory goes with the process), as the registry
     // abandons its own inherited copy. Kept reachable so that leak checkers
     // do not report it.
-    static auto* abandoned = new std::vector<std::unique_ptr<impl>>();
     try {
+      static auto* abandoned = new std::vector<std::unique_ptr<impl>>();
       abandoned->push_back(std::move(impl_));
     } catch (...) {
       static_cast<void>(impl_.release());
