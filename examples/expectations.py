@@ -183,4 +183,15 @@ EXAMPLES = {
         ],
         wall=(0.45, 8),
     ),
+    "15_as_completed": dict(
+        lines=[
+            line(0, OUT, r"future 1 done: 200 ms", at=(0.15, 3)),
+            line(1, OUT, r"future 2 done: 400 ms", at=(0.35, 3)),
+            line(2, OUT, r"future 0 done: 600 ms", at=(0.55, 4)),
+            line(3, OUT, r"first exception: 1 done, 1 not done",
+                 at=(0.85, 5)),
+            line(4, OUT, r"future 1: failed after 300 ms"),
+        ],
+        wall=(0.85, 8),
+    ),
 }
