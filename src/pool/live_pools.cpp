@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -23,10 +24,26 @@ struct pool_list {
 // Never destroyed: the exit steps run after static destructors may have.
 // A forked child inherits a copy that names the parent's pools (and maybe
 // a lock held by a thread it does not have); it makes a list of its own.
+std::atomic<pool_list*> g_list{nullptr};
+
+// This process's list, or null when it has built no pool yet.
+pool_list* this_process_list_if_any() {
+  pool_list* list = g_list.load(std::memory_order_acquire);
+  return list != nullptr && list->owner == this_pid() ? list : nullptr;
+}
+
 pool_list& this_process_list() {
-  static pool_list* list = nullptr;
-  if (list == nullptr || list->owner != this_pid()) list = new pool_list();
-  return *list;
+  for (;;) {
+    pool_list* seen = g_list.load(std::memory_order_acquire);
+    if (seen != nullptr && seen->owner == this_pid()) return *seen;
+    // Two threads building their first pools at once: one list wins.
+    auto* fresh = new pool_list();
+    if (g_list.compare_exchange_strong(seen, fresh,
+                                       std::memory_order_acq_rel)) {
+      return *fresh;
+    }
+    delete fresh;
+  }
 }
 
 // The first exit step: close every live pool, so that the work already
@@ -34,9 +51,13 @@ pool_list& this_process_list() {
 // policy's bound (none by default, as for children), terminating it when
 // the bound passes.
 void finish_live_pools(std::optional<steady_deadline> deadline) noexcept {
+  // A process that built no pool of its own (a child of one that did) has
+  // nothing to finish, and allocates nothing on its way out.
+  pool_list* existing = this_process_list_if_any();
+  if (existing == nullptr) return;
   std::vector<std::shared_ptr<pool_engine>> alive;
   {
-    pool_list& list = this_process_list();
+    pool_list& list = *existing;
     std::lock_guard lock(list.mutex);
     for (const auto& weak : list.pools) {
       if (auto engine = weak.lock()) alive.push_back(std::move(engine));
