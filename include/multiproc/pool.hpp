@@ -75,24 +75,32 @@ struct pool_options {
   /// A worker exits after this many tasks (a map chunk counts as one) and
   /// is replaced; 0: no limit.
   unsigned max_tasks_per_child = 0;
-  /// Default timeout of every task; empty: none.
+  /// Default timeout of every task (of every item, for map and imap);
+  /// empty: none. See task_options::timeout.
   std::optional<std::chrono::nanoseconds> task_timeout{};
-  /// terminate(): time between SIGTERM and SIGKILL.
+  /// terminate(): time between SIGTERM and SIGKILL. 100 years or more
+  /// (nanoseconds::max()): never SIGKILL.
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
 };
 
 struct task_options {
   /// Overrides pool_options::task_timeout for this task. It counts from the
-  /// moment a worker starts the task.
+  /// moment a worker starts the task: a task that returns after it is a
+  /// timeout_error; one still running 10 ms after it is killed with its
+  /// worker's process group. Zero or negative: timeout_error at once, no
+  /// worker involved. 100 years or more (nanoseconds::max()): no limit.
   std::optional<std::chrono::nanoseconds> timeout{};
 };
 
 struct map_options {
   /// Items per task. 0: ceil(n / (4 × processes)) for map and starmap (as
-  /// Python's Pool.map), 1 for imap and imap_unordered.
+  /// Python's Pool.map), 1 for imap and imap_unordered. Ignored (1) when
+  /// the pool has a task_timeout, which is then per item.
   std::size_t chunksize = 0;
   /// Called on the calling thread as chunks complete, with the number of
-  /// items done and the total (imap: the total so far read).
+  /// items done and the total (imap: the total so far read). Each count is
+  /// reported once, increasing; items cancelled by terminate() or failed by
+  /// a broken initializer are not counted.
   std::function<void(std::size_t done, std::size_t total)> progress{};
 };
 
@@ -637,7 +645,6 @@ class pool {
 
   template <class F, class Item, bool Star, bool Outcomes, class Range>
   auto map_impl(F fn, Range&& inputs, const map_options& options) {
-    detail::require_pool_callable<F>();
     using result = item_result_t<F, Item, Star>;
     static_assert(!std::is_void_v<result>,
                   "multiproc::pool::map: the function returns void; use "

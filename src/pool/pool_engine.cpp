@@ -64,6 +64,13 @@ struct completion {
   std::string message;
 };
 
+// After the outcome is set: wakes the task's waiters (and multiproc::wait's
+// listeners), then runs map/imap's bookkeeping. No lock held.
+void notify_done(task_record& task) {
+  task.done.notify_all();
+  if (task.on_done) task.on_done();
+}
+
 void apply(completion& c) {
   {
     std::lock_guard lock(c.task->mutex);
@@ -74,8 +81,7 @@ void apply(completion& c) {
     c.task->exitcode = c.exitcode;
     c.task->message = std::move(c.message);
   }
-  c.task->done.notify_all();
-  if (c.task->on_done) c.task->on_done();
+  notify_done(*c.task);
 }
 
 }  // namespace
@@ -581,8 +587,7 @@ bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
       }
     }
   }
-  task->done.notify_all();
-  if (task->on_done) task->on_done();
+  notify_done(*task);
   return true;
 }
 

@@ -20,22 +20,8 @@
 
 namespace multiproc::detail {
 
-/// True for the callables a pool can send to a worker. Workers are forks
-/// of the parent, so a function's address means the same there, and a
-/// type with no state can be made anew; a capture would have to be
-/// serialized, and a pool sends only arguments.
-// (is_function_pointer and is_stateless_callable: detail/task_checks.hpp.)
-
-template <class F>
-constexpr void require_pool_callable() {
-  static_assert(
-      is_function_pointer<F> || is_stateless_callable<F>,
-      "multiproc::pool: a task must be a function pointer, a captureless "
-      "lambda or an empty, default-constructible function-object type. "
-      "Captures do not travel to a worker: pass the values as arguments "
-      "(they go through multiproc::codec), or use multiproc::async, whose "
-      "child is forked for the call and sees every capture.");
-}
+// Which callables a pool can send to a worker, and the one message for
+// each misuse: detail/task_checks.hpp (check_pool_task).
 
 template <class F>
 void write_callable(encoder& out, F fn) {
