@@ -136,8 +136,7 @@ void process::start() {
   detail::child_context context{this, std::move(parent_name), this_pid()};
   detail::launch_request request{
       &detail::child_main, &context, s.kill_on_parent_death,
-      s.launch.caller_outlives_child,
-      s.launch.signal_mask ? &*s.launch.signal_mask : nullptr};
+      s.launch.caller_outlives_child, s.launch.signal_mask};
   detail::flush_standard_streams();
   detail::launched_child child;
   int err = detail::default_launcher().launch(request, child);

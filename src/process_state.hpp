@@ -42,10 +42,13 @@ struct process_state {
   /// Python's _identity: the creator's identity plus the counter value.
   const std::vector<unsigned> identity;
   bool kill_on_parent_death = false;
-  /// Set by the pool for the workers it forks: see launch_request.
+  /// Set by the pool for the workers it forks: see launch_request. The
+  /// mask is read only by start(), so it need only outlive that call (it
+  /// is a pointer: every process carries these, and a sigset_t is 128
+  /// bytes).
   struct launch_hints {
     bool caller_outlives_child = false;
-    std::optional<sigset_t> signal_mask;
+    const sigset_t* signal_mask = nullptr;
   } launch;
 
   /// Guards everything below. Never held across a blocking call, so that

@@ -47,12 +47,14 @@ std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
   // Every worker starts with the user's mask, not its forking thread's: a
   // task's raise(SIGSEGV), alarm() and terminate()'s SIGTERM must work in a
   // replacement forked by the dispatcher (all blocked) as in the first.
-  w->proc_->state()->launch = {args.caller_outlives_child, args.signal_mask};
+  // `args` outlives the start() below, the only reader of the mask.
+  w->proc_->state()->launch = {args.caller_outlives_child, &args.signal_mask};
   // Python's pool workers are ForkPoolWorker-N, N from the process-wide
   // counter that names every process; ours are PoolWorker-N.
   const std::string generated = w->proc_->name();
   w->proc_->set_name("PoolWorker" + generated.substr(generated.find('-')));
   w->proc_->start();
+  w->proc_->state()->launch.signal_mask = nullptr;  // `args` is going
   w->pid_ = *w->proc_->pid();
   w->pidfd_ = w->proc_->sentinel();
   sys::setpgid(w->pid_, w->pid_);  // see worker_main: both sides set it
