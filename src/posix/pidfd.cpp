@@ -3,6 +3,7 @@
 #include <linux/types.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <cerrno>
 #include <climits>
@@ -43,14 +44,27 @@ constexpr unsigned long kPidfdGetInfo =
     _IOWR(0xFF, 11, pidfd_info_v0);  // PIDFS_IOCTL_MAGIC, 11
 constexpr __u64 kPidfdInfoExit = 1ULL << 3;
 
+// The kernel records the exit status when the reaper releases the task,
+// a moment after the reaper has claimed it: our waitid() can see ECHILD in
+// between. So an absent record is looked for again, briefly; a kernel that
+// keeps no record (before 6.15) costs a foreign-reaped child this bound.
+constexpr int kRecordTries = 100;
+constexpr timespec kRecordPause{0, 200'000};  // 100 x 200 us = 20 ms at most
+
 std::optional<int> recorded_exit_code(int fd) noexcept {
-  pidfd_info_v0 info{};
-  info.mask = kPidfdInfoExit;
-  if (sys::ioctl(fd, kPidfdGetInfo, &info) != 0) return std::nullopt;
-  if ((info.mask & kPidfdInfoExit) == 0) return std::nullopt;
-  int status = info.exit_code;
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  for (int attempt = 0; attempt < kRecordTries; ++attempt) {
+    pidfd_info_v0 info{};
+    info.mask = kPidfdInfoExit;
+    // No PIDFD_GET_INFO at all (before 6.13): nothing will ever be recorded.
+    if (sys::ioctl(fd, kPidfdGetInfo, &info) != 0) return std::nullopt;
+    if ((info.mask & kPidfdInfoExit) != 0) {
+      int status = info.exit_code;
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return -WTERMSIG(status);
+      return std::nullopt;
+    }
+    ::nanosleep(&kRecordPause, nullptr);
+  }
   return std::nullopt;
 }
 
