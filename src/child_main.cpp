@@ -1,6 +1,5 @@
 #include "child_main.hpp"
 
-#include <cxxabi.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "multiproc/process.hpp"
+#include "posix/demangle.hpp"
 #include "posix/pidfd.hpp"
 #include "process_state.hpp"
 #include "registry.hpp"
@@ -20,22 +20,12 @@ namespace {
 
 thread_local bool t_child_main_thread = false;
 
-std::string demangled_current_exception_type() {
-  std::type_info* type = abi::__cxa_current_exception_type();
-  if (type == nullptr) return "unknown exception";
-  int status = 0;
-  char* name = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
-  std::string result = status == 0 ? name : type->name();
-  std::free(name);
-  return result;
-}
-
 // Python prints "Process <name>:" and the traceback; we print the header
 // and the exception's type and what(). Called inside a catch block.
 void report_uncaught_exception(const std::string& name) noexcept {
   try {
     std::string text =
-        "Process " + name + ":\n" + demangled_current_exception_type();
+        "Process " + name + ":\n" + current_exception_type_name();
     try {
       throw;
     } catch (const std::exception& e) {

@@ -9,10 +9,8 @@
 #include "multiproc/futures_wait.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -24,8 +22,8 @@
 #include <vector>
 
 #include "multiproc/errors.hpp"
+#include "posix/io.hpp"
 #include "posix/pidfd.hpp"
-#include "posix/sys.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {
@@ -134,10 +132,7 @@ class future_set final : public ready_listener {
     if (poll_[0].revents != 0) {
       // Reset the counter, or every later poll() would return at once. A
       // notify after this read sets it again: nothing is lost.
-      std::uint64_t count = 0;
-      while (sys::read(event_.get(), &count, sizeof count) < 0 &&
-             errno == EINTR) {
-      }
+      io::eventfd_drain(event_.get());
     }
     for (std::size_t k = 0; k < poll_positions_.size(); ++k) {
       if (poll_[k + 1].revents != 0) {
@@ -159,19 +154,14 @@ class future_set final : public ready_listener {
         fired_overflow_ = true;
       }
     }
-    const std::uint64_t one = 1;
-    // Fails only when the counter would overflow, and then it is set.
-    while (sys::write(event_.get(), &one, sizeof one) < 0 && errno == EINTR) {
-    }
+    io::eventfd_notify(event_.get());
   }
 
  private:
   void subscribe_all() {
-    int fd = sys::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0) {
-      throw std::system_error(errno, std::generic_category(), "eventfd");
+    if (int err = io::create_eventfd(event_)) {
+      throw std::system_error(err, std::generic_category(), "eventfd");
     }
-    event_.reset(fd);
     fired_.reserve(cores_.size());
     fds_.assign(cores_.size(), 0);  // not subscribed: nothing to undo
     subscribed_ = true;

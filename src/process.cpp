@@ -2,7 +2,6 @@
 // making, waiting for and signalling a child is in src/posix/.
 #include "multiproc/process.hpp"
 
-#include <cxxabi.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 
 #include "child_main.hpp"
 #include "launcher.hpp"
+#include "posix/demangle.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/this_pid.hpp"
 #include "process_state.hpp"
@@ -51,10 +51,7 @@ std::shared_ptr<process_state> make_state(process_options options) {
 std::string class_name_of(const process& self) {
   const std::type_info& type = typeid(self);
   if (type == typeid(process)) return "Process";
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> demangled(
-      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), &std::free);
-  std::string full = status == 0 ? demangled.get() : type.name();
+  std::string full = detail::demangle(type.name());
   full = full.substr(0, full.find('<'));  // drop template arguments
   auto colon = full.rfind("::");
   return colon == std::string::npos ? full : full.substr(colon + 2);

@@ -1,8 +1,9 @@
 # The portable layer (Part 1: multiproc/process.hpp, exit_policy.hpp,
-# futures_wait.hpp), then each folder's own list.
+# futures_wait.hpp, errors.hpp), then each folder's own list.
 target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/child_main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cpu_count.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exit.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exit_policy.cpp
   ${CMAKE_CURRENT_LIST_DIR}/futures_wait.cpp
@@ -10,7 +11,8 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/process_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/std_streams.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/wait.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/wait_for_processes.cpp)
 include(${CMAKE_CURRENT_LIST_DIR}/async/sources.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/codec/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/posix/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/pool/sources.cmake)

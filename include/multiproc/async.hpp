@@ -48,6 +48,7 @@
 
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/async_child.hpp"
+#include "multiproc/detail/async_core.hpp"
 #include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
 #include "multiproc/process.hpp"

@@ -7,7 +7,8 @@
 #include <system_error>
 
 #include "async/result_channel.hpp"
-#include "multiproc/detail/async_child.hpp"
+#include "multiproc/detail/async_child.hpp"  // result_kind
+#include "multiproc/detail/async_core.hpp"
 #include "multiproc/errors.hpp"
 #include "posix/unique_fd.hpp"
 

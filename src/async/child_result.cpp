@@ -13,6 +13,7 @@
 #include "async/result_channel.hpp"
 #include "child_main.hpp"
 #include "multiproc/detail/async_child.hpp"
+#include "multiproc/remote_exception.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {

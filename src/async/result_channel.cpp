@@ -1,15 +1,14 @@
 #include "async/result_channel.hpp"
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <thread>
 #include <vector>
 
-#include "posix/sys.hpp"
+#include "posix/io.hpp"
+#include "posix/mapping.hpp"
 
 namespace multiproc::detail::result_channel {
 namespace {
@@ -39,23 +38,6 @@ bool valid(const header& h) {
          h.check == check_word(h);
 }
 
-int read_at(int fd, void* data, std::size_t size, std::uint64_t offset,
-            std::size_t& got) noexcept {
-  got = 0;
-  auto* bytes = static_cast<std::byte*>(data);
-  while (got < size) {
-    ssize_t n = sys::pread(fd, bytes + got, size - got,
-                           static_cast<off_t>(offset + got));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
-
 // Unmapping the last reference to a large memfd frees all its pages, which
 // costs about a third of the transfer itself (75 ms for 256 MiB on a small
 // VM). The value has been decoded by then, so the freeing is done off the
@@ -76,34 +58,16 @@ void release_mapping(void* map, std::size_t length) noexcept {
 }  // namespace
 
 int create(unique_fd& out) noexcept {
-  int fd = sys::memfd_create("multiproc-result", MFD_CLOEXEC);
-  if (fd < 0) return errno;
-  out.reset(fd);
-  return 0;
+  return mapping::create_memfd("multiproc-result", out);
 }
 
 int write_at(int fd, const void* data, std::size_t size,
              std::uint64_t offset) noexcept {
-  const auto* bytes = static_cast<const std::byte*>(data);
-  while (size > 0) {
-    ssize_t n = sys::pwrite(fd, bytes, size, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    bytes += n;
-    size -= static_cast<std::size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
-  return 0;
+  return io::pwrite_all(
+      fd, std::span(static_cast<const std::byte*>(data), size), offset);
 }
 
-int discard(int fd) noexcept {
-  while (sys::ftruncate(fd, 0) != 0) {
-    if (errno != EINTR) return errno;
-  }
-  return 0;
-}
+int discard(int fd) noexcept { return io::truncate(fd, 0); }
 
 int commit(int fd, std::uint32_t kind, std::uint64_t payload_size) noexcept {
   header h{};
@@ -127,7 +91,10 @@ int committed_kind(int fd, std::uint32_t& out) noexcept {
   header h{};
   std::size_t got = 0;
   out = 0;
-  if (int err = read_at(fd, &h, sizeof h, 0, got)) return err;
+  if (int err = io::pread_full(fd, std::as_writable_bytes(std::span(&h, 1)), 0,
+                               got)) {
+    return err;
+  }
   if (got == sizeof h && valid(h)) out = h.kind;
   return 0;
 }
@@ -136,7 +103,7 @@ int read(int fd, committed& out) {
   out = committed{};
   auto buffer = std::make_shared<std::vector<std::byte>>(kSmallRead);
   std::size_t got = 0;
-  if (int err = read_at(fd, buffer->data(), buffer->size(), 0, got)) {
+  if (int err = io::pread_full(fd, *buffer, 0, got)) {
     return err;
   }
   if (got < sizeof(header)) return 0;
@@ -152,25 +119,25 @@ int read(int fd, committed& out) {
     out.kind = h.kind;
     return 0;
   }
-  struct stat info {};
-  if (sys::fstat(fd, &info) != 0) return errno;
+  std::uint64_t file_size = 0;
+  if (int err = io::file_size(fd, file_size)) return err;
   const std::uint64_t length = kHeaderSize + h.size;
-  if (static_cast<std::uint64_t>(info.st_size) < length) return 0;
+  if (file_size < length) return 0;
   // MAP_POPULATE sets up the page tables in one pass instead of a fault
   // per page while the decoder copies. MAP_PRIVATE: the parent never
   // writes, and the child has exited.
-  void* map = sys::mmap(nullptr, static_cast<std::size_t>(length), PROT_READ,
-                        MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  if (map == MAP_FAILED) return errno;
-  const auto* base = static_cast<const std::byte*>(map);
-  try {
-    out.storage = std::shared_ptr<const void>(map, [length](const void* p) {
-      release_mapping(const_cast<void*>(p), static_cast<std::size_t>(length));
-    });
-  } catch (...) {
-    ::munmap(map, static_cast<std::size_t>(length));
-    throw;
+  unique_mapping map;
+  if (int err = mapping::map_file(fd, static_cast<std::size_t>(length),
+                                  PROT_READ, MAP_PRIVATE | MAP_POPULATE, map)) {
+    return err;
   }
+  // The shared_ptr owns the mapping from here: were its allocation to
+  // fail, it would call the deleter itself.
+  const auto* base = static_cast<const std::byte*>(map.get());
+  out.storage =
+      std::shared_ptr<const void>(map.release(), [length](const void* p) {
+        release_mapping(const_cast<void*>(p), static_cast<std::size_t>(length));
+      });
   out.payload = std::span<const std::byte>(base + kHeaderSize,
                                            static_cast<std::size_t>(h.size));
   out.kind = h.kind;

@@ -2,7 +2,6 @@
 // outcome into a value or the matching exception.
 #include <system_error>
 
-#include "child_main.hpp"
 #include "multiproc/detail/pool_tasks.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/remote_exception.hpp"
@@ -112,26 +111,6 @@ std::exception_ptr item_failure(std::span<const std::byte> encoded) noexcept {
     throw_encoded_exception(in);
   } catch (...) {
     return std::current_exception();
-  }
-}
-
-void encode_task_failure(std::vector<std::byte>& output) noexcept {
-  try {
-    throw;
-  } catch (const exit_request& request) {
-    // multiproc::exit() in a task ends the worker, as it would end any
-    // child; the task then fails with process_died and that code.
-    finish_child(request.code);
-  } catch (...) {
-  }
-  try {
-    encoder out;
-    encode_current_exception(out);
-    output = std::move(out).take_bytes();
-  } catch (...) {
-    // Not even the exception could be encoded (out of memory): end the
-    // worker, so that the task fails with process_died rather than hang.
-    finish_child(1);
   }
 }
 

@@ -4,5 +4,6 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_engine.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pool_future.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/task_failure.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task_record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_main.cpp)

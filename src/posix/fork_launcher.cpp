@@ -21,6 +21,7 @@
 
 #include "launcher.hpp"
 #include "posix/child_setup.hpp"
+#include "posix/io.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
@@ -49,8 +50,7 @@ int fork_child(const launch_request& request, const sigset_t* child_mask,
   // unreaped child, so its pid cannot have been reused: kill and reap it by
   // pid, and report the error with nothing left behind.
   sys::kill(pid, SIGKILL);
-  while (sys::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  io::reap_by_pid(pid);
   return err;
 }
 

@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstring>
 
+#include "posix/io.hpp"
 #include "posix/sys.hpp"
 
 #ifndef P_PIDFD
@@ -107,11 +108,10 @@ int open_child(pid_t pid, unique_fd& out) noexcept {
 int try_reap(int fd, child_state& state,
              std::optional<int>& exitcode) noexcept {
   siginfo_t info{};
-  int rc;
-  do {
-    rc = sys::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd),
-                     &info, WEXITED | WNOHANG);
-  } while (rc != 0 && errno == EINTR);
+  int rc = io::retry_on_eintr([&] {
+    return sys::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd),
+                       &info, WEXITED | WNOHANG);
+  });
   if (rc == 0) {
     if (info.si_pid == 0) {
       state = child_state::running;
@@ -163,11 +163,7 @@ int wait_readable(std::span<pollfd> fds, std::optional<deadline> until,
 bool has_ended(int fd) noexcept {
   pollfd p{fd, POLLIN, 0};
   const timespec now{};
-  int n;
-  do {
-    n = sys::ppoll(&p, 1, &now);
-  } while (n < 0 && errno == EINTR);
-  return n > 0;
+  return io::retry_on_eintr([&] { return sys::ppoll(&p, 1, &now); }) > 0;
 }
 
 }  // namespace multiproc::detail::pidfd

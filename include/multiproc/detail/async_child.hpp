@@ -1,41 +1,19 @@
-// The machinery behind multiproc::async(): the parent's core of a future
-// made by async(), and the child's end of the result channel.
+// The child's side of multiproc::async(): the timeout it arms on itself and
+// its end of the result channel. The parent's side is detail/async_core.hpp.
 #pragma once
 
-#include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <functional>
-#include <memory>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "multiproc/codec.hpp"
-#include "multiproc/future.hpp"
-#include "multiproc/process.hpp"
 
 namespace multiproc::detail {
 
 /// What a committed result holds.
 enum class result_kind : std::uint32_t { value = 1, exception = 2 };
-
-/// The parent's side of one async() child. Made before the fork: it owns
-/// the result channel (a memfd) the child inherits.
-class async_core : public future_core {
- public:
-  /// The channel's fd, as the child will see it.
-  virtual int channel_fd() const noexcept = 0;
-  /// The child's kill time on the steady clock, in nanoseconds since its
-  /// epoch (CLOCK_MONOTONIC); 0 for no timeout.
-  virtual std::int64_t deadline_ns() const noexcept = 0;
-  /// Starts `child` and keeps its handle. Errors: as process::start().
-  virtual void start(multiproc::process child) = 0;
-};
-
-/// Errors: std::system_error when the channel cannot be made (out of fds).
-std::unique_ptr<async_core> make_async_core(
-    std::optional<std::chrono::nanoseconds> timeout);
 
 /// In the child, before the user's function: arranges for the kernel to
 /// SIGKILL this process at `deadline_ns` (see async_core::deadline_ns), so

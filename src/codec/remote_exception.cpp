@@ -17,6 +17,7 @@
 #include <typeinfo>
 
 #include "multiproc/errors.hpp"
+#include "posix/demangle.hpp"
 
 namespace multiproc::detail {
 namespace {
@@ -101,18 +102,6 @@ const std::error_category& category_of(category_id id) {
     default:
       return std::generic_category();
   }
-}
-
-std::string demangle(const char* mangled) {
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> name(
-      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), &std::free);
-  return status == 0 && name ? std::string(name.get()) : std::string(mangled);
-}
-
-std::string demangle(const std::type_info* type) {
-  if (type == nullptr) return "unknown exception";
-  return demangle(type->name());
 }
 
 standard_kind exact_standard_kind(const std::type_info& type) {

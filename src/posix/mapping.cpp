@@ -1,0 +1,32 @@
+#include "posix/mapping.hpp"
+
+#include <cerrno>
+
+#include "posix/sys.hpp"
+
+namespace multiproc::detail::mapping {
+
+int create_memfd(const char* name, unique_fd& out) noexcept {
+  int fd = sys::memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) return errno;
+  out.reset(fd);
+  return 0;
+}
+
+int map_anonymous_shared(std::size_t length, unique_mapping& out) noexcept {
+  void* address = sys::mmap(nullptr, length, PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (address == MAP_FAILED) return errno;
+  out = unique_mapping(address, length);
+  return 0;
+}
+
+int map_file(int fd, std::size_t length, int protection, int flags,
+             unique_mapping& out) noexcept {
+  void* address = sys::mmap(nullptr, length, protection, flags, fd, 0);
+  if (address == MAP_FAILED) return errno;
+  out = unique_mapping(address, length);
+  return 0;
+}
+
+}  // namespace multiproc::detail::mapping
