@@ -300,8 +300,8 @@ class as_completed_range {
 /// meanwhile is allowed (and the point).
 /// Python: duplicates are reported at each position, not folded.
 /// Errors: std::future_error (no_state) here for an invalid future;
-/// std::system_error when the OS refuses (out of fds for the eventfd);
-/// std::bad_alloc. Iterating: timeout_error (see as_completed_range).
+/// std::bad_alloc. Iterating: timeout_error, and std::system_error when
+/// the OS refuses (out of fds for the eventfd), see as_completed_range.
 inline as_completed_range as_completed(
     std::span<const waitable_future> futures) {
   return as_completed_range(detail::make_completion_order(

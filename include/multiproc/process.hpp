@@ -260,8 +260,8 @@ class process {
 
   /// Releases the pidfd. Idempotent; allowed before start(). Afterwards only
   /// name() and daemon() work; the rest throw `process object is closed`.
-  /// Reaps a child that has ended but was not joined. No-op on
-  /// current_process().
+  /// Reaps a child that has ended but was not joined. No-op on the main
+  /// process's object.
   /// Python: Process.close().
   /// Errors: usage_error("Cannot close a process while it is still
   /// running. You should first call join() or terminate().");
