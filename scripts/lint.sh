@@ -86,6 +86,7 @@ check_tidy() {
 }
 
 status=0
+python3 scripts/check_public_docs.py || status=1 # Python + Errors: on each API
 case $what in
   format) check_format || status=1 ;;
   tidy) check_tidy || status=1 ;;

@@ -56,11 +56,14 @@
 namespace multiproc {
 
 /// Options for async().
+/// Python: no equivalent (an executor's submit() takes none).
 struct async_options {
   /// The child's name (process().name()); empty: generated, Python style.
   std::string name{};
   /// Kill the child (SIGKILL) once this has passed since async() was
-  /// called; get() then throws timeout_error. Empty: no limit.
+  /// called; get() then throws timeout_error. Empty: no limit; 100 years or
+  /// more: no limit. Python: Future.result(timeout) only stops waiting;
+  /// this stops the work.
   std::optional<std::chrono::nanoseconds> timeout{};
 };
 
@@ -75,9 +78,14 @@ using async_result_t =
 /// Forks a child that computes std::invoke(fn, args...) on its own copies
 /// of fn and args (passed as rvalues, as std::async does) and sends the
 /// result back. Returns at once.
-/// Errors: usage_error as process::start() (inside a daemon process, say);
-/// std::system_error when the OS refuses (fork, fd limit), with no child
-/// left behind.
+/// Python: ProcessPoolExecutor.submit(fn, *args) with a fresh process per
+/// call, and fn and args copied by fork instead of pickled.
+/// Errors: usage_error("daemonic processes are not allowed to have
+/// children") inside a daemon child (as process::start());
+/// std::system_error ("memfd_create" for the result channel, "fork") when
+/// the OS refuses, with no child left behind; std::bad_alloc; whatever
+/// copying or moving fn and args throws. What fn throws comes back from
+/// get(), not from here.
 /// Thread safety: any thread (each call makes its own child and channel).
 /// A function that cannot be called so, takes a non-const lvalue reference
 /// or returns what cannot be transferred fails to compile with one
@@ -109,6 +117,8 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
 }
 
 /// As async(async_options{}, fn, args...).
+/// Python: ProcessPoolExecutor.submit(fn, *args), as above.
+/// Errors: as async(options, fn, args...).
 template <class F, class... Args>
 requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
     future<async_result_t<F, Args...>> async(F&& fn, Args&&... args) {
@@ -117,7 +127,10 @@ requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
 }
 
 /// async(options, fn, args...).get(): runs fn in a child and waits for its
-/// result. Errors: as async() and future::get().
+/// result.
+/// Python: executor.submit(fn, *args).result().
+/// Errors: as async() and future::get(): fn's exception, process_died,
+/// timeout_error, and the errors of starting the child.
 template <class F, class... Args>
 async_result_t<F, Args...> call(async_options options, F&& fn, Args&&... args) {
   return multiproc::async(std::move(options), std::forward<F>(fn),
@@ -126,6 +139,8 @@ async_result_t<F, Args...> call(async_options options, F&& fn, Args&&... args) {
 }
 
 /// async(fn, args...).get().
+/// Python: executor.submit(fn, *args).result().
+/// Errors: as call(options, fn, args...).
 template <class F, class... Args>
 requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
     async_result_t<F, Args...> call(F&& fn, Args&&... args) {

@@ -88,6 +88,7 @@ namespace multiproc {
 
 /// Thrown by decoder when the bytes do not hold what is being read (a
 /// user codec that reads differently from how it wrote, say).
+/// Python: pickle.UnpicklingError.
 class codec_error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -96,6 +97,7 @@ class codec_error : public std::runtime_error {
 /// Appends the bytes of values. Writes go to a memory buffer; when the
 /// library attaches a sink (the result channel of a child), large blocks go
 /// straight to it without a copy.
+/// Python: pickle.Pickler writing to an io.BytesIO.
 /// Thread safety: one thread at a time.
 class encoder {
  public:
@@ -103,33 +105,44 @@ class encoder {
   using sink_function = void (*)(void* context, const void* data,
                                  std::size_t size);
 
+  /// An encoder that buffers everything. Python: pickle.Pickler(io.BytesIO()).
   encoder() = default;
   /// An encoder that sends blocks of at least `direct_threshold` bytes to
   /// `sink` without copying them, and the rest buffered (flush() sends the
-  /// buffer).
+  /// buffer). Python: pickle.Pickler(file).
   encoder(sink_function sink, void* context,
           std::size_t direct_threshold = std::size_t{64} * 1024) noexcept
       : sink_(sink), sink_context_(context), threshold_(direct_threshold) {}
 
-  /// Appends `size` raw bytes.
+  /// Appends `size` raw bytes. Python: file.write(data).
+  /// Errors: std::bad_alloc; what the sink throws.
   void write_bytes(const void* data, std::size_t size);
   /// Appends zero bytes until size() is a multiple of `alignment`, so that
   /// a decoder reading from suitably aligned memory finds the next block
-  /// aligned for direct use.
+  /// aligned for direct use. Python: no equivalent.
+  /// Errors: std::bad_alloc.
   void align(std::size_t alignment);
-  /// Appends a size or count (as 64 bits).
+  /// Appends a size or count (as 64 bits). Python: no equivalent.
+  /// Errors: as write_bytes().
   void write_size(std::size_t size);
-  /// Appends `value` through codec<T>.
+  /// Appends `value` through codec<T>. A T that cannot be transferred is a
+  /// compile-time error. Python: Pickler.dump(value).
+  /// Errors: std::bad_alloc; what the sink or a user codec throws.
   template <class T>
   void write(const T& value);
 
   /// Number of bytes written so far (sent to the sink or buffered).
+  /// Python: BytesIO.tell().
   std::size_t size() const noexcept { return sent_ + buffer_.size(); }
   /// The buffered bytes (all of them when there is no sink).
+  /// Python: BytesIO.getbuffer().
   std::span<const std::byte> buffered() const noexcept { return buffer_; }
-  /// Moves the buffered bytes out.
+  /// Moves the buffered bytes out. Python: BytesIO.getvalue().
+  /// Errors: none.
   std::vector<std::byte> take_bytes() && { return std::move(buffer_); }
   /// Sends the buffered bytes to the sink (no-op without one).
+  /// Python: file.flush().
+  /// Errors: what the sink throws.
   void flush();
 
  private:
@@ -141,29 +154,47 @@ class encoder {
 };
 
 /// Reads values back from bytes an encoder produced. Does not own them.
-/// Errors: every read throws codec_error when fewer bytes remain than it
-/// needs. Thread safety: one thread at a time.
+/// Python: pickle.Unpickler reading from an io.BytesIO.
+/// Errors: every read throws codec_error("multiproc: not enough bytes to
+/// decode the value") when fewer bytes remain than it needs.
+/// Thread safety: one thread at a time.
 class decoder {
  public:
+  /// Reads `data` from its start; `data` must outlive the decoder.
+  /// Python: pickle.Unpickler(io.BytesIO(data)).
   explicit decoder(std::span<const std::byte> data) noexcept : data_(data) {}
 
+  /// Copies the next `size` bytes to `out`. Python: file.read(size).
+  /// Errors: codec_error when fewer remain.
   void read_bytes(void* out, std::size_t size);
   /// The next `size` bytes, in place (valid as long as the input is).
+  /// Python: memoryview slicing.
+  /// Errors: codec_error when fewer remain.
   std::span<const std::byte> read_view(std::size_t size);
-  /// Skips what encoder::align wrote.
+  /// Skips what encoder::align wrote. Python: no equivalent.
+  /// Errors: codec_error when the padding is missing.
   void align(std::size_t alignment);
   /// Reads what encoder::write_size wrote. Also checks that at least
   /// `count * min_element_size` bytes remain, so that corrupt input cannot
   /// make a container reserve absurd amounts of memory.
+  /// Python: no equivalent.
+  /// Errors: codec_error("multiproc: not enough bytes to decode the value")
+  /// when the count is short or claims more elements than bytes remain.
   std::size_t read_size(std::size_t min_element_size = 0);
-  /// Reads a T through codec<T>.
+  /// Reads a T through codec<T>. A T that cannot be transferred is a
+  /// compile-time error. Python: Unpickler.load().
+  /// Errors: codec_error on short input; std::bad_alloc; what a user codec
+  /// throws.
   template <class T>
   T read();
 
   /// The bytes not read yet, without consuming them.
+  /// Python: BytesIO.getbuffer()[BytesIO.tell():].
   std::span<const std::byte> rest() const noexcept {
     return data_.subspan(position_);
   }
+  /// How many bytes are left, and how many have been read.
+  /// Python: len(data) - BytesIO.tell(), BytesIO.tell().
   std::size_t remaining() const noexcept { return data_.size() - position_; }
   std::size_t position() const noexcept { return position_; }
 
@@ -181,6 +212,8 @@ class decoder {
 /// decode must read exactly what encode wrote. Both run in the same
 /// program (the child is a fork of the parent). The primary template is the
 /// library's own codec for the types listed at the top of this file.
+/// Python: __reduce__ / copyreg.pickle (how a class tells pickle to
+/// save and rebuild it).
 template <class T, class Enable = void>
 struct codec;
 
@@ -190,10 +223,15 @@ struct codec;
 
 namespace multiproc {
 
+/// The library's codec (see the declaration above).
+/// Python: pickle's own reducers for the built-in types.
 template <class T, class Enable>
 struct codec {
   /// Marks the library's codec (user specializations lack it).
   using multiproc_builtin_codec = void;
+  /// Writes `value`, and reads one back, through the built-in codec.
+  /// Python: Pickler.dump() / Unpickler.load().
+  /// Errors: as encoder::write() / decoder::read().
   static void encode(encoder& out, const T& value) {
     detail::builtin_codec<T>::encode(out, value);
   }
@@ -217,7 +255,8 @@ T decoder::read() {
   return codec<std::remove_cv_t<T>>::decode(*this);
 }
 
-/// Encodes `value` into a byte vector (no sink).
+/// Encodes `value` into a byte vector (no sink). Python: pickle.dumps().
+/// Errors: std::bad_alloc; what a user codec throws.
 template <class T>
 std::vector<std::byte> encode(const T& value) {
   encoder out;
@@ -225,8 +264,10 @@ std::vector<std::byte> encode(const T& value) {
   return std::move(out).take_bytes();
 }
 
-/// Decodes a T from `bytes`. Errors: codec_error when the bytes are short
-/// or have bytes left over.
+/// Decodes a T from `bytes`. Python: pickle.loads().
+/// Errors: codec_error("multiproc: not enough bytes to decode the value")
+/// when the bytes are short; codec_error("multiproc: bytes left over after
+/// decoding") when some are not read; what a user codec throws.
 template <class T>
 T decode(std::span<const std::byte> bytes) {
   decoder in(bytes);

@@ -36,6 +36,8 @@ namespace multiproc {
 /// Thrown when the API is used in a way it does not allow. The message is
 /// CPython's for the same misuse. Never compiled out (unlike Python's
 /// `assert`-based checks, which vanish under `python -O`).
+/// Python: the AssertionError (most misuse) or ValueError ("process object
+/// is closed", "Pool not running", ...) multiprocessing raises.
 class usage_error : public std::logic_error {
  public:
   using std::logic_error::logic_error;
@@ -49,11 +51,13 @@ class usage_error : public std::logic_error {
 /// Python: concurrent.futures re-raises the pickled exception itself.
 class remote_error : public std::runtime_error {
  public:
+  /// Python: no equivalent (made by the library in the parent).
+  /// Errors: std::bad_alloc.
   remote_error(const std::string& type_name, const std::string& what)
       : std::runtime_error(what),
         type_name_(std::make_shared<const std::string>(type_name)) {}
   /// The demangled name of the type the child threw, e.g. "my::parse_error"
-  /// or "int".
+  /// or "int". Python: type(exc).__qualname__.
   const std::string& type_name() const noexcept { return *type_name_; }
 
  private:
@@ -64,14 +68,20 @@ class remote_error : public std::runtime_error {
 /// A child ended without delivering a result: a crash, a signal, _exit(),
 /// multiproc::exit(). what() reads "process died with exit code -11
 /// (SIGSEGV)" for a signal, "process died with exit code 3" otherwise.
+/// Python: concurrent.futures.process.BrokenProcessPool, which fails every
+/// pending future of the executor; here only the one whose child died.
 class process_died : public std::runtime_error {
  public:
   /// `exitcode` as process::exitcode(): n for exit(n), -N for signal N.
+  /// Python: no equivalent (made by the library).
+  /// Errors: std::bad_alloc.
   explicit process_died(int exitcode);
   /// With a message of the library's own (a pool whose initializer failed
-  /// reports the initializer's error this way).
+  /// reports the initializer's error this way: "pool initializer failed:
+  /// ..."). Python: no equivalent. Errors: std::bad_alloc.
   process_died(int exitcode, const std::string& what)
       : std::runtime_error(what), exitcode_(exitcode) {}
+  /// How the child ended, as process::exitcode(). Python: Process.exitcode.
   int exitcode() const noexcept { return exitcode_; }
 
  private:
@@ -86,10 +96,15 @@ class process_died : public std::runtime_error {
 /// Python: concurrent.futures.TimeoutError (which does not kill anything).
 class timeout_error : public std::runtime_error {
  public:
+  /// what() reads "process timed out after 0.2s and was killed".
+  /// Python: no equivalent (made by the library).
+  /// Errors: std::bad_alloc.
   explicit timeout_error(std::chrono::nanoseconds timeout);
-  /// With a message of the library's own (as_completed()).
+  /// With a message of the library's own (as_completed(): "2 (of 5) futures
+  /// unfinished"). Python: no equivalent. Errors: std::bad_alloc.
   timeout_error(std::chrono::nanoseconds timeout, const std::string& what)
       : std::runtime_error(what), timeout_(timeout) {}
+  /// The timeout that passed. Python: no equivalent.
   std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
 
  private:
@@ -100,6 +115,8 @@ class timeout_error : public std::runtime_error {
 /// delivered a result. Python: concurrent.futures.CancelledError.
 class cancelled_error : public std::runtime_error {
  public:
+  /// what() reads "future was cancelled". Python: no equivalent (made by
+  /// the library). Errors: std::bad_alloc.
   cancelled_error() : std::runtime_error("future was cancelled") {}
 };
 

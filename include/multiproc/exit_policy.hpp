@@ -30,6 +30,8 @@
 namespace multiproc {
 
 /// How the exit steps of a process treat its children.
+/// Python: no equivalent (multiprocessing's atexit handler joins without
+/// limit).
 struct exit_policy {
   /// How long to join the children before stopping them. Empty: without
   /// limit (Python's behaviour, the default). Zero: stop them at once.
@@ -42,10 +44,13 @@ struct exit_policy {
 /// after the call: at normal program exit (return from main, std::exit,
 /// multiproc::exit) and at the end of every child started afterwards.
 /// Negative durations count as zero.
+/// Python: no equivalent.
 /// Thread safety: any thread. Async-signal safety: yes (two atomic stores).
 void set_exit_policy(const exit_policy& policy) noexcept;
 
 /// This process's exit policy (the default: join without limit).
+/// Python: no equivalent.
+/// Thread safety: any thread. Async-signal safety: yes.
 exit_policy get_exit_policy() noexcept;
 
 }  // namespace multiproc

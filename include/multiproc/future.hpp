@@ -106,6 +106,7 @@ class future_core {
 class waitable_future;
 
 /// The eventual result of a function running in a child process.
+/// Python: concurrent.futures.Future, move-only and read once (get()).
 /// Thread safety: as std::future, one thread uses a future at a time,
 /// except that cancel() and process() may be called while another thread
 /// waits in get() or wait*().
@@ -115,26 +116,36 @@ class future {
   using value_type = R;
 
   /// An invalid future (valid() is false), for later move-assignment.
+  /// Python: no equivalent.
   future() noexcept = default;
-  /// For async() and the pool.
+  /// For async() and the pool (internal). Python: no equivalent.
   explicit future(std::unique_ptr<detail::future_core> core) noexcept
       : core_(std::move(core)) {}
+  /// Moves the shared state; the source becomes invalid.
+  /// Python: no equivalent (a second reference to one Future).
   future(future&&) noexcept = default;
-  /// Kills and reaps the child this future held, if it still runs.
+  /// Kills and reaps the child this future held, if it still runs (as the
+  /// destructor). Python: no equivalent.
   future& operator=(future&&) noexcept = default;
   future(const future&) = delete;
   future& operator=(const future&) = delete;
   /// Kills and reaps the child if it still runs (SIGKILL, then a wait that
-  /// lasts only as long as the kernel takes to end it). Never throws.
+  /// lasts only as long as the kernel takes to end it). A pool task's
+  /// future leaves its task to run. Never throws.
+  /// Python: no equivalent: a dropped Future's call runs on.
   ~future() = default;
 
   /// Waits for the child to end and returns its result. The future is then
   /// invalid (valid() is false), whether get() returned or threw; the
   /// child has been reaped.
+  /// Python: Future.result(), which may be called again; this one may not.
   /// Errors: the child's exception; process_died; timeout_error;
-  /// cancelled_error (see the top of this file); std::future_error
-  /// (no_state) on an invalid future; codec_error when the result's bytes
-  /// do not decode (a user codec that reads what it did not write).
+  /// cancelled_error("future was cancelled") (see the top of this file);
+  /// std::future_error (no_state) on an invalid future; codec_error when
+  /// the result's bytes do not decode (a user codec that reads what it did
+  /// not write); std::system_error when the result cannot be read back
+  /// (not expected); usage_error("can only use a pool created by current
+  /// process") for a pool task's future used in a forked child.
   R get() {
     detail::future_core& core = require_core();
     core.wait_until(std::nullopt);
@@ -145,14 +156,21 @@ class future {
     }
   }
 
-  /// Waits until the child has ended (and been reaped).
-  /// Errors: std::future_error (no_state) on an invalid future.
+  /// Waits until the child has ended (and been reaped). Takes nothing.
+  /// Python: concurrent.futures.wait([f]).
+  /// Errors: std::future_error (no_state) on an invalid future;
+  /// std::system_error when the wait fails (not expected);
+  /// usage_error("can only use a pool created by current process") for a
+  /// pool task's future used in a forked child.
   void wait() const { require_core().wait_until(std::nullopt); }
 
   /// Waits at most `timeout`: std::future_status::ready once the child has
   /// ended, std::future_status::timeout otherwise (never deferred). A zero
-  /// or negative timeout polls.
-  /// Errors: std::future_error (no_state) on an invalid future.
+  /// or negative timeout polls; a huge one (duration::max() included)
+  /// waits without limit.
+  /// Python: concurrent.futures.wait([f], timeout) (Future.result(timeout)
+  /// raises TimeoutError instead).
+  /// Errors: as wait(). A timeout is not an error.
   template <class Rep, class Period>
   std::future_status wait_for(
       std::chrono::duration<Rep, Period> timeout) const {
@@ -165,6 +183,8 @@ class future {
   /// is re-read after each wake, so a clock that jumps is followed). A
   /// deadline that has passed (time_point::min() included) polls once;
   /// time_point::max() of any clock waits without limit.
+  /// Python: no equivalent (wait([f], deadline - time.monotonic())).
+  /// Errors: as wait(). A deadline that passes is not an error.
   template <class Clock, class Duration>
   std::future_status wait_until(
       const std::chrono::time_point<Clock, Duration>& deadline) const {
@@ -179,6 +199,7 @@ class future {
   }
 
   /// True until get() or a move from this future.
+  /// Python: no equivalent (a Future can be read any number of times).
   bool valid() const noexcept {
     return core_ != nullptr && !core_->retrieved.load();
   }
@@ -187,15 +208,21 @@ class future {
   /// when that cancelled the future: get() will throw cancelled_error.
   /// Returns false when the child had already ended (its result, exception
   /// or death stands) or the future is invalid.
+  /// A pool task is removed from the queue, or stopped by killing (and
+  /// replacing) its worker.
   /// Python: Future.cancel(), which cannot stop a running call; this one
   /// can.
+  /// Errors: std::system_error when the kill or the wait fails (not
+  /// expected); usage_error("can only use a pool created by current
+  /// process") for a pool task's future used in a forked child.
   bool cancel() { return valid() ? core_->cancel() : false; }
 
   /// A handle to the child (to read its pid, name or exitcode). Joining or
   /// signalling it through the handle is allowed; close() on it is not.
+  /// Python: no equivalent (an executor hides its processes).
   /// Errors: std::future_error (no_state) on an invalid future;
-  /// usage_error for a pool task, which has no process of its own (its
-  /// worker serves many tasks).
+  /// usage_error("a pool task has no process of its own") for a pool
+  /// task's future (its worker serves many tasks).
   multiproc::process process() const { return require_core().process(); }
 
  private:

@@ -68,8 +68,13 @@ enum class return_when {
 /// types. It refers to the future's shared state, not to the future
 /// object: moving the future elsewhere keeps the view usable; destroying
 /// it does not.
+/// Python: no equivalent (Python's wait() takes futures of any result, the
+/// language being untyped).
 class waitable_future {
  public:
+  /// A view of `f`, or of nothing when `f` is invalid (wait() and
+  /// as_completed() then throw std::future_error with no_state).
+  /// Python: no equivalent.
   template <class R>
   waitable_future(const future<R>& f) noexcept  // NOLINT: implicit on purpose
       : core_(f.core_ != nullptr && !f.core_->retrieved.load() ? f.core_.get()
@@ -81,6 +86,7 @@ class waitable_future {
   waitable_future(future<R>&&) = delete;
 
   /// The future's core, or null for an invalid future (internal).
+  /// Python: no equivalent.
   detail::future_core* core() const noexcept { return core_; }
 
  private:
@@ -157,13 +163,18 @@ inline done_and_not_done wait(std::span<const waitable_future> futures,
 /// As above, giving up when `timeout` passes (zero or negative: look once;
 /// huge, duration::max() included: no limit). A timeout is not an error:
 /// what is done by then is in `done`, the rest in `not_done`.
+/// Python: concurrent.futures.wait(fs, timeout, return_when).
+/// Errors: as wait(futures, when).
 template <class Rep, class Period>
 done_and_not_done wait(std::span<const waitable_future> futures,
                        std::chrono::duration<Rep, Period> timeout,
                        return_when when = return_when::all_completed) {
   return detail::wait_futures(futures, detail::deadline_after(timeout), when);
 }
-/// Futures of mixed result types: `mp::wait({f1, f2}, ...)`.
+/// Futures of mixed result types: `mp::wait({f1, f2}, ...)`; positions
+/// count in the braced list.
+/// Python: concurrent.futures.wait([f1, f2], ...).
+/// Errors: as wait(futures, when).
 inline done_and_not_done wait(std::initializer_list<waitable_future> futures,
                               return_when when = return_when::all_completed) {
   return wait(std::span(futures.begin(), futures.size()), when);
@@ -176,6 +187,8 @@ done_and_not_done wait(std::initializer_list<waitable_future> futures,
 }
 /// A range of futures of one type (std::vector<future<R>>, ...); positions
 /// count from the range's beginning.
+/// Python: concurrent.futures.wait(fs, ...).
+/// Errors: as wait(futures, when); std::bad_alloc.
 template <detail::future_range Range>
 done_and_not_done wait(Range&& futures,
                        return_when when = return_when::all_completed) {
@@ -202,22 +215,36 @@ done_and_not_done wait(Range&& futures,
 /// meanwhile, or throws again at once.
 /// std::system_error when the OS refuses.
 /// Thread safety: one thread iterates; others may cancel() the futures.
+/// Python: the iterator concurrent.futures.as_completed() returns.
 class as_completed_range {
  public:
+  /// An input iterator over the positions (see the class). Python: the
+  /// iterator protocol of as_completed()'s generator.
   class iterator {
    public:
     using value_type = std::size_t;
     using difference_type = std::ptrdiff_t;
     using iterator_concept = std::input_iterator_tag;
 
+    /// A singular iterator, for the input-iterator concept. Python: no
+    /// equivalent.
     iterator() = default;
+    /// The position of the future that became done.
+    /// Preconditions: not at the end (after a step that threw, it still
+    /// holds the position before).
+    /// Python: the value next() returns. Errors: none.
     std::size_t operator*() const { return *range_->current_; }
     /// Blocks until the next future is done (or the timeout passes).
+    /// Python: next(it).
+    /// Errors: timeout_error("N (of M) futures unfinished") when the
+    /// timeout passes first; std::system_error when the OS refuses.
     iterator& operator++() {
       range_->advance();
       return *this;
     }
     void operator++(int) { ++*this; }
+    /// At the end: every future has been reported. Python: StopIteration.
+    /// Errors: none.
     friend bool operator==(const iterator& it, std::default_sentinel_t) {
       return it.at_end();
     }
@@ -229,7 +256,7 @@ class as_completed_range {
     as_completed_range* range_ = nullptr;
   };
 
-  /// For as_completed().
+  /// For as_completed() (internal). Python: no equivalent.
   explicit as_completed_range(detail::completion_order_ptr order) noexcept
       : order_(std::move(order)) {}
   as_completed_range(as_completed_range&&) noexcept = default;
@@ -238,10 +265,13 @@ class as_completed_range {
   /// Blocks until the first future is done. Later calls return an iterator
   /// at the current position, except after a timeout_error, when begin()
   /// looks for the next future again.
+  /// Python: iter() and the first next() of as_completed()'s generator.
+  /// Errors: as iterator::operator++.
   iterator begin() {
     if (need_next_) advance();
     return iterator(this);
   }
+  /// The end, compared with the iterator. Python: StopIteration.
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
@@ -269,11 +299,18 @@ class as_completed_range {
 /// Preconditions: the futures outlive the iteration. Calling get() on them
 /// meanwhile is allowed (and the point).
 /// Python: duplicates are reported at each position, not folded.
+/// Errors: std::future_error (no_state) here for an invalid future;
+/// std::bad_alloc. Iterating: timeout_error, and std::system_error when
+/// the OS refuses (out of fds for the eventfd), see as_completed_range.
 inline as_completed_range as_completed(
     std::span<const waitable_future> futures) {
   return as_completed_range(detail::make_completion_order(
       futures, std::nullopt, std::chrono::nanoseconds::max()));
 }
+/// With a timeout over the whole iteration, as described above.
+/// Python: concurrent.futures.as_completed(fs, timeout).
+/// Errors: as as_completed(futures); iterating: timeout_error("N (of M)
+/// futures unfinished") once the timeout passes with futures not done.
 template <class Rep, class Period>
 as_completed_range as_completed(std::span<const waitable_future> futures,
                                 std::chrono::duration<Rep, Period> timeout) {
@@ -281,6 +318,9 @@ as_completed_range as_completed(std::span<const waitable_future> futures,
       detail::make_completion_order(futures, detail::deadline_after(timeout),
                                     detail::saturating_nanoseconds(timeout)));
 }
+/// Futures of mixed result types: `mp::as_completed({f1, f2})`.
+/// Python: concurrent.futures.as_completed([f1, f2]).
+/// Errors: as as_completed(futures).
 inline as_completed_range as_completed(
     std::initializer_list<waitable_future> futures) {
   return as_completed(std::span(futures.begin(), futures.size()));
@@ -292,6 +332,8 @@ as_completed_range as_completed(std::initializer_list<waitable_future> futures,
 }
 /// A range of futures of one type; it must outlive the iteration (hence
 /// an lvalue).
+/// Python: concurrent.futures.as_completed(fs[, timeout]).
+/// Errors: as as_completed(futures[, timeout]).
 template <detail::future_range Range>
 as_completed_range as_completed(Range& futures) {
   const auto views = detail::views_of(futures);

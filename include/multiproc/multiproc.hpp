@@ -8,6 +8,16 @@
 //   p.join();
 //
 //   int answer = mp::call([] { return 6 * 7; });   // computed in a child
+//
+// The headers:
+//   process.hpp           multiprocessing.Process, current_process(), wait()
+//   async.hpp, future.hpp a function in a child, its result as a future
+//   futures_wait.hpp      concurrent.futures.wait() and as_completed()
+//   pool.hpp              multiprocessing.Pool / ProcessPoolExecutor
+//   codec.hpp             how results (and pool arguments) become bytes
+//   remote_exception.hpp  which exceptions come back as themselves
+//   errors.hpp            what the library throws
+//   exit_policy.hpp       a bound on how long exit waits for children
 #pragma once
 
 #include "multiproc/async.hpp"

@@ -64,16 +64,24 @@
 
 namespace multiproc {
 
+/// Options fixed when the pool is built.
+/// Python: the arguments of Pool(processes, initializer, initargs,
+/// maxtasksperchild) and ProcessPoolExecutor(max_workers, initializer,
+/// initargs, max_tasks_per_child); task_timeout and kill_grace have no
+/// Python equivalent.
 struct pool_options {
-  /// Number of workers; 0: cpu_count().
+  /// Number of workers; 0: cpu_count(). Python: processes / max_workers
+  /// (None: os.cpu_count(), which counts every CPU).
   unsigned processes = 0;
   /// Runs once in each worker, after the fork and before its first task. If
   /// it throws, the pool is broken: every task fails (process_died, with
   /// the initializer's message) and no worker is started again (Python
-  /// instead restarts workers forever, gh-87472).
+  /// instead restarts workers forever, gh-87472). Python: initializer
+  /// (initargs: capture them).
   std::function<void()> initializer{};
   /// A worker exits after this many tasks (a map chunk counts as one) and
-  /// is replaced; 0: no limit.
+  /// is replaced; 0: no limit. Python: maxtasksperchild /
+  /// max_tasks_per_child.
   unsigned max_tasks_per_child = 0;
   /// Default timeout of every task (of every item, for map and imap);
   /// empty: none. See task_options::timeout.
@@ -83,6 +91,7 @@ struct pool_options {
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
 };
 
+/// Options of one submit(). Python: no equivalent.
 struct task_options {
   /// Overrides pool_options::task_timeout for this task. It counts from the
   /// moment a worker starts the task: a task that returns after it is a
@@ -92,10 +101,14 @@ struct task_options {
   std::optional<std::chrono::nanoseconds> timeout{};
 };
 
+/// Options of map, starmap, imap and their variants.
+/// Python: the chunksize argument of Pool.map and Pool.imap; progress has
+/// no equivalent.
 struct map_options {
   /// Items per task. 0: ceil(n / (4 × processes)) for map and starmap (as
   /// Python's Pool.map), 1 for imap and imap_unordered. Ignored (1) when
   /// the pool has a task_timeout, which is then per item.
+  /// Python: chunksize.
   std::size_t chunksize = 0;
   /// Called on the calling thread as chunks complete, with the number of
   /// items done and the total (imap: the total so far read). Each count is
@@ -115,19 +128,28 @@ using pool_result_t =
 /// position in the input and either its value or its error (the task's
 /// exception as its own type, process_died, timeout_error, cancelled_error,
 /// or an exception the input range itself threw while being read).
+/// Python: no equivalent (the nearest: a done Future's result() or
+/// exception()).
 template <class R>
 class outcome {
  public:
+  /// An item that has a value, or (second form) an error. Python: no
+  /// equivalent.
+  /// Errors: whatever moving R throws.
   outcome(std::size_t index, R value)
       : index_(index), state_(std::in_place_index<0>, std::move(value)) {}
   outcome(std::size_t index, std::exception_ptr error)
       : index_(index), state_(std::in_place_index<1>, std::move(error)) {}
 
-  /// The item's position in the input, from 0.
+  /// The item's position in the input, from 0. Python: no equivalent.
   std::size_t index() const noexcept { return index_; }
+  /// Whether the item has a value (operator bool says the same).
+  /// Python: Future.exception() is None.
   bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
-  /// The value. Errors: the item's error, rethrown.
+  /// The value. Python: Future.result().
+  /// Errors: the item's error, rethrown (the task's exception as its own
+  /// type, process_died, timeout_error, cancelled_error, or the input's).
   R& value() & {
     rethrow_if_error();
     return std::get<0>(state_);
@@ -140,7 +162,7 @@ class outcome {
     rethrow_if_error();
     return std::get<0>(std::move(state_));
   }
-  /// The error; null when the item has a value.
+  /// The error; null when the item has a value. Python: Future.exception().
   std::exception_ptr error() const noexcept {
     return has_value() ? nullptr : std::get<1>(state_);
   }
@@ -467,27 +489,51 @@ class lazy_map {
 
 }  // namespace detail
 
-/// A pool of worker processes.
+/// A pool of worker processes (see the top of this file).
+/// Python: multiprocessing.Pool and concurrent.futures.ProcessPoolExecutor.
 /// Thread safety: every member may be called from several threads at once.
+/// A pool belongs to the process that built it: in a child forked later
+/// (a multiproc::process, an async() child) submit, apply, the maps,
+/// close, terminate, join, and get() and wait*() of its futures throw
+/// usage_error("can only use a pool created by current process"), the
+/// library's own message; the child's copy of the pool is left untouched.
 class pool {
  public:
   /// Forks the workers now.
-  /// Errors: std::system_error when a worker cannot be started (the ones
-  /// already started are stopped); usage_error("Number of processes must
-  /// be at least 1").
+  /// Python: Pool(...), which forks at once too, and
+  /// ProcessPoolExecutor(...), which forks on demand.
+  /// Errors: std::system_error ("socketpair", "mmap", "fork", "eventfd",
+  /// or std::thread's) when a worker or the dispatcher thread cannot be
+  /// started (the workers already started are killed and reaped);
+  /// usage_error("daemonic processes are not allowed to have children")
+  /// inside a daemon child, as Python's Pool there; std::bad_alloc. (The
+  /// engine's usage_error("Number of processes must be at least 1") cannot
+  /// arise here: 0 means cpu_count(), which is at least 1.)
   explicit pool(pool_options options = {});
   /// close(), then join(): submitted work finishes first (like
   /// concurrent.futures' shutdown(wait=True); Python's Pool context manager
   /// terminates instead). Never throws.
+  /// Python: ProcessPoolExecutor.__exit__ (shutdown(wait=True)).
   ~pool();
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
 
+  /// The number of workers (replacements keep it constant).
+  /// Python: no public equivalent (Pool._processes,
+  /// ProcessPoolExecutor._max_workers).
   unsigned processes() const noexcept { return engine_->processes(); }
 
   /// Queues fn(args...) and returns its future. The arguments are encoded
-  /// now (through multiproc::codec) and decoded in the worker.
-  /// Errors: usage_error("Pool not running") after close() or terminate().
+  /// now (through multiproc::codec) and decoded in the worker. What fn
+  /// throws, and its worker's death or timeout, come back from the
+  /// future's get(), not from here.
+  /// Python: Pool.apply_async(fn, args) and ProcessPoolExecutor.submit(fn,
+  /// *args).
+  /// Errors: usage_error("Pool not running") after close() or terminate();
+  /// usage_error("can only use a pool created by current process") in a
+  /// forked child; whatever encoding the arguments throws (a user codec's
+  /// error, std::bad_alloc). A task whose timeout is zero or negative is
+  /// not an error here: its future holds timeout_error.
   template <class F, class... Args>
   future<pool_result_t<F, Args...>> submit(task_options options, F fn,
                                            Args&&... args) {
@@ -514,7 +560,9 @@ class pool {
     return submit(task_options{}, fn, std::forward<Args>(args)...);
   }
 
-  /// submit(fn, args...).get(). Python: Pool.apply.
+  /// submit(fn, args...).get(). Python: Pool.apply(fn, args).
+  /// Errors: as submit() and future::get(): fn's exception as its own type,
+  /// process_died, timeout_error, cancelled_error (after terminate()).
   template <class F, class... Args>
   pool_result_t<F, Args...> apply(F fn, Args&&... args) {
     return submit(fn, std::forward<Args>(args)...).get();
@@ -536,8 +584,16 @@ class pool {
   /// crash, timeout), with the items done so far and the total; each count
   /// once, strictly increasing. Chunks cancelled by terminate() are not
   /// counted, so after one the last count is below the total.
-  /// Errors: the task's exception; process_died; timeout_error;
-  /// usage_error("Pool not running").
+  /// Python: Pool.map(fn, iterable, chunksize) and
+  /// ProcessPoolExecutor.map() (which yields, and raises at the failed
+  /// item instead).
+  /// Errors: the earliest failed item's error: the task's exception as its
+  /// own type, process_died (also for a pool whose initializer failed,
+  /// with its message), timeout_error, cancelled_error (terminate() from
+  /// another thread); usage_error("Pool not running") after close() or
+  /// terminate(); usage_error("can only use a pool created by current
+  /// process") in a forked child; whatever reading the input or encoding
+  /// an item throws, before any task is submitted.
   template <class F, class Range>
   auto map(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
@@ -550,6 +606,8 @@ class pool {
   }
 
   /// As map, with each item a tuple (or pair) of arguments: fn(a, b, ...).
+  /// Python: Pool.starmap(fn, iterable, chunksize).
+  /// Errors: as map.
   template <class F, class Range>
   auto starmap(F fn, Range&& tuples, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
@@ -565,7 +623,12 @@ class pool {
   /// in input order, carrying its index and its value or its error. Each
   /// item's exception is its own even in a chunk of several; a crash fails
   /// the items of its chunk (with a task_timeout, a chunk is one item).
-  /// Errors: usage_error("Pool not running").
+  /// Python: no equivalent (the nearest: submit() per item, then each
+  /// Future's result() or exception()).
+  /// Errors: usage_error("Pool not running") after close() or terminate();
+  /// usage_error("can only use a pool created by current process") in a
+  /// forked child; whatever reading the input or encoding an item throws,
+  /// before any task is submitted.
   template <class F, class Range>
   auto map_outcomes(F fn, Range&& inputs, map_options options = {}) {
     using item = std::ranges::range_value_t<Range>;
@@ -591,6 +654,17 @@ class pool {
   /// to the end when it came from begin(), ++ or the end comparison.
   /// Progress: as map, counted as the consumer reaches each chunk, with
   /// the total read so far.
+  /// Python: Pool.imap(fn, iterable, chunksize), which reads its input
+  /// ahead without bound, in a thread.
+  /// Errors: none from the call itself: tasks are submitted as the range
+  /// is iterated. From begin(), ++ and *: the item's error as above
+  /// (the task's exception, process_died, timeout_error, cancelled_error
+  /// after terminate()), the input's exception; usage_error("Pool not
+  /// running") when the pool is closed or terminated before the items are
+  /// submitted (so close() while an imap is being read stops its further
+  /// reading, unlike Python's); usage_error("can only use a pool created by
+  /// current process") in a forked child.
+  /// Thread safety: one thread iterates a range.
   template <class F, class Range>
   auto imap(F fn, Range&& inputs, map_options options = {}) {
     return lazy<F, true, false>(fn, std::forward<Range>(inputs),
@@ -599,6 +673,8 @@ class pool {
   /// As imap, in completion order. An exception of the input is thrown
   /// once every item read before it has been yielded (items read after it
   /// may come before or after it).
+  /// Python: Pool.imap_unordered(fn, iterable, chunksize).
+  /// Errors: as imap.
   template <class F, class Range>
   auto imap_unordered(F fn, Range&& inputs, map_options options = {}) {
     return lazy<F, false, false>(fn, std::forward<Range>(inputs),
@@ -607,26 +683,42 @@ class pool {
   /// As imap, yielding an outcome<R> per item instead of throwing: a
   /// failed item, and an exception of the input, are outcomes with an
   /// error at their index (a failed chunk gives one outcome per item).
+  /// Python: no equivalent.
+  /// Errors: from iterating, only usage_error("Pool not running") and
+  /// usage_error("can only use a pool created by current process") as in
+  /// imap, and what encoding an item throws.
   template <class F, class Range>
   auto imap_outcomes(F fn, Range&& inputs, map_options options = {}) {
     return lazy<F, true, true>(fn, std::forward<Range>(inputs),
                                std::move(options));
   }
   /// As imap_outcomes, in completion order (outcome::index() tells which).
+  /// Python: no equivalent.
+  /// Errors: as imap_outcomes.
   template <class F, class Range>
   auto imap_unordered_outcomes(F fn, Range&& inputs, map_options options = {}) {
     return lazy<F, false, true>(fn, std::forward<Range>(inputs),
                                 std::move(options));
   }
 
-  /// No new work; queued work still runs. Idempotent.
+  /// No new work; queued work still runs. Idempotent. Does not wait.
+  /// Python: Pool.close() (ProcessPoolExecutor.shutdown(wait=False)).
+  /// Errors: usage_error("can only use a pool created by current process")
+  /// in a forked child.
   void close();
   /// Stops now: queued tasks and running ones fail with cancelled_error;
-  /// workers get SIGTERM, then SIGKILL after kill_grace.
+  /// workers get SIGTERM, then SIGKILL after kill_grace. Idempotent. Does
+  /// not wait.
+  /// Python: Pool.terminate() (ProcessPoolExecutor.shutdown(wait=False,
+  /// cancel_futures=True), which cannot stop running calls).
+  /// Errors: usage_error("can only use a pool created by current process")
+  /// in a forked child.
   void terminate();
   /// Waits until every worker has exited.
+  /// Python: Pool.join().
   /// Errors: usage_error("Pool is still running") before close() or
-  /// terminate().
+  /// terminate(); usage_error("can only use a pool created by current
+  /// process") in a forked child.
   void join();
 
  private:

@@ -21,6 +21,14 @@
 //
 // Thread safety: every member may be called from several threads at once on
 // handles to the same child; concurrent joiners all see the real exit code.
+//
+// DANGER: fork in a threaded program. Only the thread that calls start()
+// exists in the child. A lock another thread held at that moment (yours, or
+// a library's) stays locked forever in the child. glibc keeps malloc usable
+// and multiproc resets its own state there; nothing can fix other locks.
+// Start children before threads, or let the child touch nothing another
+// thread may hold (README, Gotchas). Python's fork start method has the
+// same hazard.
 #pragma once
 
 #include <sys/types.h>
@@ -45,27 +53,41 @@ struct process_state;
 }  // namespace detail
 
 /// Options fixed at construction.
+/// Python: the `name=` and `daemon=` keyword arguments of Process().
 struct process_options {
   /// Empty: generated Python style (`Process-1`, `Process-1:2`, ...).
+  /// Python: Process(name=...).
   std::string name{};
   /// Empty: inherit the creator's flag (false in the main process, true in
   /// a daemon child). A daemon child is sent SIGTERM when its creator ends.
+  /// Python: Process(daemon=...), None meaning inherit.
   std::optional<bool> daemon{};
   /// Beyond Python: the child gets SIGKILL if the process that created it
   /// dies first. Follows the creating process, not the thread that called
-  /// start().
+  /// start(). Python: no equivalent (prctl(PR_SET_PDEATHSIG)).
   bool kill_on_parent_death = false;
 };
 
+/// A handle to a child process that runs a callable (see the top of this
+/// file). Python: multiprocessing.Process.
+/// Thread safety: every member may be called from several threads at once.
 class process {
  public:
   /// A process with no target: run() does nothing. Consumes a name counter.
+  /// Python: Process().
+  /// Errors: std::bad_alloc.
   process();
   /// For subclasses that override run().
+  /// Python: a Process subclass calling super().__init__(name=..., daemon=...).
+  /// Errors: std::bad_alloc.
   explicit process(process_options options);
   /// The child runs std::invoke(target, args...) on its own copies of
   /// `target` and `args`. Nothing is serialized: the copies reach the child
   /// by fork. The parent drops its copies at start() (CPython bpo-30775).
+  /// Python: Process(target=f, args=(...)) (and with options: name=,
+  /// daemon=), without pickling target or args.
+  /// Errors: std::bad_alloc; whatever copying or moving `target` and
+  /// `args` throws.
   template <class F, class... Args>
   requires(
       !std::derived_from<std::remove_cvref_t<F>, process> &&
@@ -86,33 +108,53 @@ class process {
 
   /// Copies are handles to the same child. A copy of a subclass object is a
   /// plain handle: it can join and signal, and its run() is the default.
+  /// Python: a second reference to the same Process object.
   process(const process& other) noexcept = default;
   process& operator=(const process& other) noexcept = default;
 
   /// Never kills and never blocks: a running child whose last handle goes
   /// away keeps running and is joined at program exit like any other.
+  /// Python: dropping the last reference (the child stays in
+  /// active_children() and is joined at exit).
   virtual ~process();
 
   /// What the child executes. The default calls the target. Subclasses
   /// override it; it runs in the child on the object that was started.
+  /// Python: Process.run().
+  /// Errors: whatever the target throws. Uncaught in the child, an
+  /// exception is reported on stderr and the child exits with code 1, as
+  /// Python's traceback and exit code 1.
   virtual void run();
 
   /// Forks the child and returns without waiting for it to run. Flushes
   /// stdout/stderr and std::cout/cerr/clog first so buffered output is not
   /// duplicated.
-  /// Errors: usage_error (`cannot start a process twice`, `can only start a
-  /// process object created by current process`, `daemonic processes are not
-  /// allowed to have children`, `process object is closed`);
-  /// std::system_error when the OS refuses (the object stays unstarted).
+  /// Python: Process.start().
+  /// Errors: usage_error("cannot start a process twice") when started
+  /// before (also on current_process() and parent_process());
+  /// usage_error("can only start a process object created by current
+  /// process") on a copy inherited through fork;
+  /// usage_error("daemonic processes are not allowed to have children")
+  /// inside a daemon child; usage_error("process object is closed") after
+  /// close(); std::system_error ("fork") when the OS refuses (the object
+  /// stays unstarted and can be started again).
   void start();
 
-  /// Waits until the child ends; returns at once if it already has.
-  /// Errors: usage_error (`can only join a child process`, `can only join a
-  /// started process`, `process object is closed`).
+  /// Waits until the child ends, and reaps it; returns at once if it
+  /// already has. Python: Process.join().
+  /// Errors: usage_error("can only join a child process") on an object made
+  /// by another process (current_process() included);
+  /// usage_error("can only join a started process") before start();
+  /// usage_error("process object is closed") after close();
+  /// std::system_error ("waitid", "ppoll") when the kernel refuses a wait
+  /// (not expected).
   void join();
   /// Waits at most `timeout`. Returns true once the child has ended, false
-  /// on timeout. A zero or negative timeout polls once. Python's join(t)
-  /// returns None either way; the bool saves a call to is_alive().
+  /// on timeout. A zero or negative timeout polls once; a huge one
+  /// (duration::max() included) waits without limit.
+  /// Python: Process.join(timeout), which returns None either way; the bool
+  /// saves a call to is_alive().
+  /// Errors: as join(). A timeout is not an error.
   template <class Rep, class Period>
   bool join(std::chrono::duration<Rep, Period> timeout) {
     auto deadline = detail::deadline_after(timeout);
@@ -126,6 +168,8 @@ class process {
   /// than steady_clock are re-read after each wake, so a clock that jumps
   /// is followed. A deadline that has passed (time_point::min() included)
   /// polls once; time_point::max() of any clock waits without limit.
+  /// Python: no equivalent (join(deadline - time.monotonic())).
+  /// Errors: as join(). A deadline that passes is not an error.
   template <class Clock, class Duration>
   bool join_until(std::chrono::time_point<Clock, Duration> deadline) {
     return detail::wait_until_deadline(
@@ -135,29 +179,64 @@ class process {
   }
 
   /// True from start() until the child has ended. Reaps a child it finds
-  /// ended. False before start(). True for current_process().
-  /// Errors: usage_error (`can only test a child process` on an object
-  /// created by another process, `process object is closed`).
+  /// ended. False before start(). True for current_process(); for
+  /// parent_process(), whether the parent still runs.
+  /// Python: Process.is_alive().
+  /// Errors: usage_error("can only test a child process") on an object
+  /// created by another process (the main process's object seen from a
+  /// child included); usage_error("process object is closed") after
+  /// close(); std::system_error ("waitid") when reaping fails (not
+  /// expected).
   bool is_alive() const;
   /// Empty while running or not started (and when asked from a process that
   /// is not the parent); n after exit(n); 1 after an uncaught exception; -N
-  /// when killed by signal N.
+  /// when killed by signal N. Reaps a child it finds ended.
+  /// Python: Process.exitcode.
+  /// Errors: usage_error("process object is closed") after close();
+  /// std::system_error ("waitid") when reaping fails (not expected).
   std::optional<int> exitcode() const;
   /// Empty before start(). The pid stays set after the child ends; use the
   /// handle, not the pid, to signal it.
+  /// Python: Process.pid (Process.ident).
+  /// Errors: usage_error("process object is closed") after close().
   std::optional<pid_t> pid() const;
+  /// The name given, or one generated on first use (`Process-1`, a
+  /// subclass's own class name for a subclass). Works after close().
+  /// Python: Process.name.
+  /// Errors: std::bad_alloc.
   std::string name() const;
+  /// An empty name is generated again on next use.
+  /// Python: Process.name = name (not checked against start(), as there).
+  /// Errors: none.
   void set_name(std::string name);
+  /// Whether the child is a daemon: sent SIGTERM when its creator ends, and
+  /// not allowed children of its own. Works after close().
+  /// Python: Process.daemon.
+  /// Errors: none.
   bool daemon() const;
-  /// Errors: usage_error (`process has already started`).
+  /// Python: Process.daemon = flag.
+  /// Errors: usage_error("process has already started") after start()
+  /// (allowed again after close(), as Python's check of _popen).
   void set_daemon(bool daemon);
   /// An fd that becomes readable when the child ends (a pidfd). Readiness
   /// does not reap. Owned by the process object: valid until close().
-  /// Errors: usage_error (`process not started`).
+  /// Python: Process.sentinel.
+  /// Errors: usage_error("process not started") before start() and on
+  /// current_process(); usage_error("process object is closed") after
+  /// close().
   int sentinel() const;
 
   /// SIGTERM / SIGKILL / SIGINT through the pidfd. No-op once the child has
   /// ended; never signals a reaped (possibly reused) pid. Does not wait.
+  /// Allowed on a copy inherited through fork (it signals, it cannot join).
+  /// Python: Process.terminate(), Process.kill(), Process.interrupt()
+  /// (3.14).
+  /// Errors: usage_error("process not started") before start() (Python
+  /// fails with AttributeError there); usage_error("can only signal a child
+  /// process") on current_process() and parent_process() (Python's objects
+  /// for them have no such methods); usage_error("process object is
+  /// closed") after close(); std::system_error ("pidfd_send_signal") when
+  /// the kernel refuses.
   void terminate();
   void kill();
   void interrupt();
@@ -168,9 +247,10 @@ class process {
   /// false when it had to be killed. Reaps it either way, so exitcode() is
   /// set afterwards (-15 for a default SIGTERM, -9 after escalation, or its
   /// own code if it handled SIGTERM and exited).
-  /// Errors: as join() (`can only join a started process`, `can only join
-  /// a child process`, `process object is closed`); std::system_error when
-  /// a signal cannot be sent.
+  /// Errors: as join() (usage_error("can only join a started process"),
+  /// usage_error("can only join a child process"), usage_error("process
+  /// object is closed")), checked before any signal is sent;
+  /// std::system_error when a signal cannot be sent or a wait fails.
   /// Python: `p.terminate(); p.join(grace); if p.is_alive(): p.kill();
   /// p.join()`, which Python leaves to the user.
   ///
@@ -180,15 +260,21 @@ class process {
 
   /// Releases the pidfd. Idempotent; allowed before start(). Afterwards only
   /// name() and daemon() work; the rest throw `process object is closed`.
-  /// Errors: usage_error (`Cannot close a process while it is still
-  /// running. You should first call join() or terminate().`).
+  /// Reaps a child that has ended but was not joined. No-op on the main
+  /// process's object.
+  /// Python: Process.close().
+  /// Errors: usage_error("Cannot close a process while it is still
+  /// running. You should first call join() or terminate().");
+  /// std::system_error ("waitid") when reaping fails (not expected).
   void close();
 
   /// The process-wide state behind this handle (internal).
+  /// Python: no equivalent.
   const std::shared_ptr<detail::process_state>& state() const noexcept {
     return state_;
   }
   /// Wraps existing state in a handle (internal: current_process() etc.).
+  /// Python: no equivalent.
   explicit process(std::shared_ptr<detail::process_state> state) noexcept;
 
  private:
@@ -204,17 +290,29 @@ class process {
 
 /// The running process: `MainProcess` in the main process, the started
 /// object (as a plain handle) in a child.
+/// Python: multiprocessing.current_process().
+/// Errors: none.
 process current_process();
 /// The creator of this process, or empty in the main process. Its name()
 /// and pid() are the creator's; is_alive() and join(timeout) follow the
 /// creator's life exactly (a pidfd, not a pipe a sibling can hold open);
 /// exitcode() is always empty.
+/// Python: multiprocessing.parent_process() (3.8).
+/// Errors: none.
 std::optional<process> parent_process();
 /// The started children of this process that have not ended. Reaps those
 /// that have.
+/// Python: multiprocessing.active_children().
+/// Errors: std::bad_alloc; std::system_error ("waitid") when reaping fails
+/// (not expected).
+/// Thread safety: any thread.
 std::vector<process> active_children();
 /// The CPUs this process may run on: its affinity mask, further limited by
-/// a cgroup v2 CPU quota. Python's cpu_count() counts every CPU instead.
+/// a cgroup v2 CPU quota; at least 1.
+/// Python: os.process_cpu_count() (3.13) without the quota;
+/// multiprocessing.cpu_count() counts every CPU of the machine instead.
+/// Errors: std::bad_alloc (a failed look at the mask or the cgroup counts
+/// as no limit, not as an error).
 unsigned cpu_count();
 
 namespace detail {
@@ -223,11 +321,18 @@ std::vector<process> wait_steady(std::span<const process> processes,
 }
 
 /// Blocks until at least one of `processes` has ended. Returns those that
-/// have ended. Does not reap. (Python's multiprocessing.connection.wait on
-/// sentinels.) An empty list returns at once.
+/// have ended, in list order. Does not reap. An empty list returns at once.
+/// Python: multiprocessing.connection.wait([p.sentinel for p in ps]),
+/// returning the processes instead of their sentinels.
+/// Errors: as sentinel() for each process (usage_error("process not
+/// started"), usage_error("process object is closed")), checked before
+/// waiting; std::system_error ("ppoll") when the kernel refuses.
+/// Preconditions: no other thread close()s the processes meanwhile.
 std::vector<process> wait(std::span<const process> processes);
 /// As above, but gives up after `timeout` (zero or negative polls once) and
 /// then returns the (possibly empty) set of ended processes.
+/// Python: multiprocessing.connection.wait(sentinels, timeout).
+/// Errors: as wait(processes). A timeout is not an error.
 template <class Rep, class Period>
 std::vector<process> wait(std::span<const process> processes,
                           std::chrono::duration<Rep, Period> timeout) {
@@ -241,6 +346,11 @@ std::vector<process> wait(std::span<const process> processes,
 /// rest). From any other thread of the child it performs the exit steps and
 /// ends the whole child at once. In the main process: std::exit(code), so
 /// exit-time joins run.
+/// Python: sys.exit(code) (a SystemExit); in a child's run(), as there, a
+/// `catch (...)` that does not rethrow stops the unwinding.
+/// Errors: none of its own; it does not return. (In the thread running
+/// run() it unwinds by an exception of the library's, which run() must let
+/// pass.)
 [[noreturn]] void exit(int code);
 
 }  // namespace multiproc

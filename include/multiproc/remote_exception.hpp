@@ -128,6 +128,11 @@ inline const bool static_registration = (add_registration<E>(), true);
 /// every process (the registration rule at the top of this file), so
 /// children and pool workers forked before the call know E too.
 /// Registering a type twice is harmless.
+/// Python: no equivalent: pickle carries any exception class by its
+/// qualified name (copyreg.pickle for one that does not pickle as is).
+/// Errors: std::bad_alloc (when the startup registration could not make
+/// the entry). A type that can be neither rebuilt nor transferred fails to
+/// compile, saying so.
 /// Thread safety: any thread.
 template <class E>
 void register_exception() {
