@@ -53,6 +53,7 @@
 #include "multiproc/future.hpp"
 #include "multiproc/process.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// Options for async().
@@ -149,3 +150,5 @@ requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
 }
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -84,6 +84,7 @@
 #include <stdexcept>
 #include <vector>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// Thrown by decoder when the bytes do not hold what is being read (a
@@ -279,3 +280,5 @@ T decode(std::span<const std::byte> bytes) {
 }
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <string>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// Thrown when the API is used in a way it does not allow. The message is
@@ -121,3 +122,5 @@ class cancelled_error : public std::runtime_error {
 };
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <optional>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// How the exit steps of a process treat its children.
@@ -54,3 +55,5 @@ void set_exit_policy(const exit_policy& policy) noexcept;
 exit_policy get_exit_policy() noexcept;
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -46,6 +46,7 @@
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 namespace detail {
@@ -244,3 +245,5 @@ class future {
 };
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

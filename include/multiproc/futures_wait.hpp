@@ -47,6 +47,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/future.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// When wait() returns. Python: concurrent.futures.FIRST_COMPLETED,
@@ -347,3 +348,5 @@ as_completed_range as_completed(Range& futures,
 }
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -62,6 +62,7 @@
 #include "multiproc/detail/pool_tasks.hpp"
 #include "multiproc/future.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 /// Options fixed when the pool is built.
@@ -836,3 +837,5 @@ class pool {
 };
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

@@ -46,6 +46,7 @@
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/errors.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 namespace detail {
@@ -354,3 +355,5 @@ std::vector<process> wait(std::span<const process> processes,
 [[noreturn]] void exit(int code);
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

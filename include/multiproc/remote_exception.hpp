@@ -48,6 +48,7 @@
 
 #include "multiproc/codec.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
 
 namespace detail {
@@ -149,3 +150,5 @@ void register_exception() {
 }
 
 }  // namespace multiproc
+
+#pragma GCC visibility pop

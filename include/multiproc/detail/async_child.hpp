@@ -10,6 +10,7 @@
 
 #include "multiproc/codec.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// What a committed result holds.
@@ -66,3 +67,5 @@ void run_in_child(int fd, std::int64_t deadline_ns, F& fn, Args&... args) {
 }
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

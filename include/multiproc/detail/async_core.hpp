@@ -11,6 +11,7 @@
 #include "multiproc/future.hpp"
 #include "multiproc/process.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// The parent's side of one async() child. Made before the fork: it owns
@@ -31,3 +32,5 @@ std::unique_ptr<async_core> make_async_core(
     std::optional<std::chrono::nanoseconds> timeout);
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

@@ -43,6 +43,7 @@
 #endif
 #endif
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 template <class T>
@@ -672,3 +673,5 @@ struct builtin_codec {
 };
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

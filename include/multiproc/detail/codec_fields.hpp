@@ -132,6 +132,7 @@
                                 _30, _31, _32, n, ...)                        \
   n
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 // --- Described types -------------------------------------------------------
@@ -450,3 +451,5 @@ using aggregate_fields_t = decltype(visit_fields<aggregate_field_count<T>>(
     std::declval<T&>(), [](auto types, auto&...) { return types; }));
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

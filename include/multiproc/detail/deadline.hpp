@@ -16,6 +16,7 @@
 #include <optional>
 #include <type_traits>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 using steady_deadline = std::chrono::steady_clock::time_point;
@@ -112,3 +113,5 @@ std::chrono::nanoseconds saturating_nanoseconds(
 }
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

@@ -31,6 +31,7 @@
 
 #include "multiproc/detail/task_record.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 struct pool_config {
@@ -83,3 +84,5 @@ class pool_engine {
 };
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

@@ -18,6 +18,7 @@
 #include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 // Which callables a pool can send to a worker, and the one message for
@@ -166,3 +167,5 @@ std::unique_ptr<future_core> make_pool_future_core(
 std::exception_ptr task_failure(const task_record& task) noexcept;
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

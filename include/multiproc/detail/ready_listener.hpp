@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// Told, once, that the future registered with `token` is ready.
@@ -92,3 +93,5 @@ class notifying_condition {
 };
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

@@ -18,6 +18,7 @@
 
 #include "multiproc/codec.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// Stands for the result of a task that cannot be called, after a
@@ -237,3 +238,5 @@ struct multiproc::codec<multiproc::detail::invalid_task_result> {
   static void encode(encoder&, const detail::invalid_task_result&) {}
   static detail::invalid_task_result decode(decoder&) { return {}; }
 };
+
+#pragma GCC visibility pop

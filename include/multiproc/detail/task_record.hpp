@@ -14,6 +14,7 @@
 
 #include "multiproc/detail/ready_listener.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// Runs in a worker: decodes the arguments from `input`, calls the task and
@@ -82,3 +83,5 @@ struct task_record {
 };
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <utility>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 class unique_callable {
@@ -119,3 +120,5 @@ class unique_callable {
 };
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop
