@@ -12,5 +12,6 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/std_streams.cpp
   ${CMAKE_CURRENT_LIST_DIR}/wait.cpp)
 include(${CMAKE_CURRENT_LIST_DIR}/async/sources.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/launch/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/posix/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/pool/sources.cmake)

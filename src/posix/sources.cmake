@@ -1,7 +1,5 @@
-# The OS layer: pidfds, the fork launcher, child setup, checked system calls.
+# The OS layer: pidfds, checked system calls, the cached pid.
 target_sources(multiproc PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/child_setup.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/fork_launcher.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pidfd.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sys.cpp
   ${CMAKE_CURRENT_LIST_DIR}/this_pid.cpp)
