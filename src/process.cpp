@@ -1,5 +1,6 @@
 // process: the state machine and Python's precondition checks. The work of
-// making, waiting for and signalling a child is in src/posix/.
+// making, waiting for and signalling a child is the launcher's and its
+// child_handle's (src/launch/).
 #include "multiproc/process.hpp"
 
 #include <signal.h>
@@ -13,9 +14,9 @@
 #include <typeinfo>
 
 #include "child_main.hpp"
-#include "launcher.hpp"
+#include "launch/launcher.hpp"
+#include "launch/start_process.hpp"
 #include "posix/demangle.hpp"
-#include "posix/pidfd.hpp"
 #include "posix/this_pid.hpp"
 #include "process_state.hpp"
 #include "registry.hpp"
@@ -89,8 +90,15 @@ void process::run() {
   if (state_->target) state_->target();
 }
 
-void process::start() {
-  process_state& s = *state_;
+void process::start() { detail::start_process(*this, {}); }
+
+}  // namespace multiproc
+
+namespace multiproc::detail {
+
+void start_process(process& self, const launch_options& options) {
+  const std::shared_ptr<process_state>& state = self.state();
+  process_state& s = *state;
   registry& reg = registry::get();
   // What the child must know of its creator, taken before `starting` is set
   // so that nothing between here and the fork can throw and leave the
@@ -115,14 +123,14 @@ void process::start() {
     if (parent_is_daemon) {
       throw usage_error("daemonic processes are not allowed to have children");
     }
-    ensure_name_locked(*this, s);
+    ensure_name_locked(self, s);
     s.starting = true;
   }
   // Registered before the fork, so that the parent writes as little as
   // possible while the child shares its pages (each first write costs a
   // copy-on-write fault on the critical path of start+join).
   try {
-    reg.add_child(state_);
+    reg.add_child(state);
   } catch (...) {
     std::lock_guard lock(s.mutex);
     s.starting = false;
@@ -130,28 +138,30 @@ void process::start() {
   }
   // From here until fork returns no lock of ours is held, so the child
   // inherits them all unlocked (it resets its own state's lock regardless).
-  detail::child_context context{this, std::move(parent_name), this_pid()};
-  detail::launch_request request{
-      &detail::child_main, &context, s.kill_on_parent_death,
-      s.launch.caller_outlives_child, s.launch.signal_mask};
-  detail::flush_standard_streams();
-  detail::launched_child child;
-  int err = detail::default_launcher().launch(request, child);
+  child_context context{&self, std::move(parent_name), this_pid()};
+  launch_request request;
+  request.child_main = &child_main;
+  request.context = &context;
+  request.kill_on_parent_death = s.kill_on_parent_death;
+  request.options = options;
+  flush_standard_streams();
+  std::unique_ptr<child_handle> child;
+  int err = default_launcher().launch(request, child);
 
-  detail::unique_callable dropped_target;
+  unique_callable dropped_target;
   bool registered_in_vain = err != 0;
   {
     std::lock_guard lock(s.mutex);
     s.starting = false;
     if (err == 0) {
       s.started = true;
-      s.pid = child.pid;
-      s.pidfd = std::move(child.pidfd);
-      if (!s.pidfd) {
+      s.pid = child->pid();
+      if (child->sentinel() < 0) {
         s.ended = true;  // reaped by someone else before we could look
-        s.exitcode = detail::kExitcodeUnknown;
+        s.exitcode = kExitcodeUnknown;
         registered_in_vain = true;
       }
+      s.child = std::move(child);
       // The parent drops its reference to the target (CPython bpo-30775);
       // the child has its own copy.
       dropped_target = std::move(s.target);
@@ -160,6 +170,10 @@ void process::start() {
   if (registered_in_vain) reg.forget_child(&s);
   if (err != 0) throw std::system_error(err, std::generic_category(), "fork");
 }
+
+}  // namespace multiproc::detail
+
+namespace multiproc {
 
 void process::join() { join_steady(std::nullopt); }
 
@@ -186,7 +200,7 @@ bool process::is_alive() const {
     case process_kind::main:
       throw usage_error("can only test a child process");
     case process_kind::parent_view:
-      return state_->pidfd && !state_->refresh_locked();
+      return state_->child && !state_->refresh_locked();
     case process_kind::child:
       if (state_->creator_pid != this_pid()) {
         throw usage_error("can only test a child process");
@@ -243,8 +257,9 @@ void process::set_daemon(bool daemon) {
 int process::sentinel() const {
   std::lock_guard lock(state_->mutex);
   state_->throw_if_closed_locked();
-  if (!state_->pidfd) throw usage_error("process not started");
-  return state_->pidfd.get();
+  const int fd = state_->child ? state_->child->sentinel() : -1;
+  if (fd < 0) throw usage_error("process not started");
+  return fd;
 }
 
 void process::terminate() { send_signal(SIGTERM); }
@@ -270,10 +285,8 @@ void process::send_signal(int signo) {
     throw usage_error("can only signal a child process");
   }
   if (!state_->started) throw usage_error("process not started");
-  if (state_->ended || !state_->pidfd) return;
-  // Signalling through the pidfd cannot reach a reused pid, and a process
-  // that ended but is not yet reaped simply ignores it.
-  if (int err = detail::pidfd::send_signal(state_->pidfd.get(), signo)) {
+  // Through the handle: never to a reaped (possibly reused) pid.
+  if (int err = state_->send_signal_locked(signo)) {
     throw std::system_error(err, std::generic_category(), "pidfd_send_signal");
   }
 }
@@ -289,7 +302,7 @@ void process::close() {
         "call join() or terminate().");
   }
   state_->closed = true;
-  state_->release_pidfd_locked();
+  state_->release_child_locked();
   state_->target.reset();
 }
 

@@ -1,9 +1,5 @@
 #include "process_state.hpp"
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <span>
 #include <system_error>
 
 #include "multiproc/errors.hpp"
@@ -22,47 +18,51 @@ void process_state::throw_if_closed_locked() const {
 
 bool process_state::refresh_locked() {
   if (ended) return true;
-  if (!pidfd) return false;
-  if (!reapable_here()) {
-    // Another process's child (a copy inherited through fork, or our
-    // parent): it can be watched, never reaped, and its code is not ours.
-    return pidfd::has_ended(pidfd.get());
-  }
-  pidfd::child_state state{};
-  std::optional<int> code;
-  if (int err = pidfd::try_reap(pidfd.get(), state, code)) {
+  if (!child) return false;
+  child_status status;
+  if (int err = child->poll(status)) {
     throw std::system_error(err, std::generic_category(), "waitid");
   }
-  if (state == pidfd::child_state::running) return false;
+  if (!status.ended) return false;
+  // Another process's child (a copy inherited through fork, or our
+  // parent): it has ended, but there is no code of ours to keep.
+  if (!status.exitcode) return true;
   ended = true;
-  exitcode = code ? *code : kExitcodeUnknown;
+  exitcode = status.exitcode;
   registry::get().forget_child(this);
   return true;
 }
 
-void process_state::release_pidfd_locked() {
-  if (waiters == 0) pidfd.reset();
+int process_state::send_signal_locked(int signo) noexcept {
+  if (ended || !child) return 0;
+  return child->send_signal(signo);
 }
 
-bool process_state::wait_until(std::optional<pidfd::deadline> deadline) {
+void process_state::release_child_locked() {
+  if (waiters == 0 && child) child->close();
+}
+
+bool process_state::wait_until(std::optional<steady_deadline> deadline) {
   for (;;) {
-    pollfd watched{};
+    child_handle* watched = nullptr;
     {
       std::lock_guard lock(mutex);
       if (refresh_locked()) return true;
-      if (!pidfd) return false;  // watching a view that has nothing to watch
-      watched = {pidfd.get(), POLLIN, 0};
+      // A view that has nothing to watch.
+      if (!child || child->sentinel() < 0) return false;
+      watched = child.get();  // lives as long as this state
       ++waiters;
     }
-    int ready = 0;
-    int err = pidfd::wait_readable(std::span(&watched, 1), deadline, ready);
+    bool readable = false;
+    int err = watched->wait(deadline, readable);
     std::lock_guard lock(mutex);
-    if (--waiters == 0 && closed) pidfd.reset();
-    if (err != 0)
+    if (--waiters == 0 && closed) child->close();
+    if (err != 0) {
       throw std::system_error(err, std::generic_category(), "ppoll");
-    if (ready == 0) return refresh_locked();
-    // Readable: the next refresh reaps it (or another thread already did).
-    if (!reapable_here()) return true;
+    }
+    if (!readable) return refresh_locked();
+    // Readable: the next refresh reaps it (or another thread already did),
+    // or, for a process we only watch, says it has ended.
   }
 }
 

@@ -1,25 +1,22 @@
 // The state shared by every handle to one process, and the rules for
-// learning that it has ended.
+// learning that it has ended: Python's side (started, closed, the cached
+// exit code, the threads waiting). The OS side (reaping, waiting on the
+// sentinel, signals) is the child_handle's, whatever launcher made it.
 #pragma once
 
-#include <signal.h>
 #include <sys/types.h>
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "launch/child_handle.hpp"
+#include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
-#include "posix/pidfd.hpp"
-#include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {
-
-/// The exit code reported for a child that someone else reaped when the
-/// kernel kept no record of its status (Linux before 6.15). 255 is what
-/// CPython's forkserver reports for an exit it could not observe.
-inline constexpr int kExitcodeUnknown = 255;
 
 enum class process_kind {
   /// A process object made with a constructor: unstarted, or a child.
@@ -42,14 +39,6 @@ struct process_state {
   /// Python's _identity: the creator's identity plus the counter value.
   const std::vector<unsigned> identity;
   bool kill_on_parent_death = false;
-  /// Set by the pool for the workers it forks: see launch_request. The
-  /// mask is read only by start(), so it need only outlive that call (it
-  /// is a pointer: every process carries these, and a sigset_t is 128
-  /// bytes).
-  struct launch_hints {
-    bool caller_outlives_child = false;
-    const sigset_t* signal_mask = nullptr;
-  } launch;
 
   /// Guards everything below. Never held across a blocking call, so that
   /// is_alive() and exitcode() stay quick while other threads join.
@@ -61,10 +50,13 @@ struct process_state {
   bool closed = false;
   bool ended = false;  // the child has ended and been reaped (by anyone)
   pid_t pid = 0;
-  unique_fd pidfd;
-  /// Threads inside wait_until() between reading `pidfd` and polling it.
-  /// close() leaves the fd to the last of them, so that none of them polls
-  /// a closed fd whose number a new file may already have taken.
+  /// The started child (from the launcher), or the parent view's watch on
+  /// the creator; null before start(), and for a creator already gone.
+  std::unique_ptr<child_handle> child;
+  /// Threads inside wait_until() between reading `child` and waiting on
+  /// its sentinel. close() leaves the fd to the last of them, so that none
+  /// of them polls a closed fd whose number a new file may already have
+  /// taken.
   unsigned waiters = 0;
   std::optional<int> exitcode;
   unique_callable target;
@@ -72,21 +64,28 @@ struct process_state {
   /// True when the calling process may reap this one.
   bool reapable_here() const;
 
-  /// Learns, without blocking, whether the process has ended, reaping it if
-  /// it is our child. Reaping is serialized by `mutex`, which the caller
-  /// holds, and the status is cached, so every thread sees the real code.
+  /// Learns, without blocking, whether the process has ended (the handle's
+  /// poll(), which reaps our own children). Polls are serialized by
+  /// `mutex`, which the caller holds, and the code is cached, so every
+  /// thread sees the real one. A process we may only watch is never marked
+  /// ended: its code is not ours.
   /// Errors: std::system_error for an unexpected waitid failure.
   bool refresh_locked();
 
   /// Waits until the process ends or `deadline` passes. Returns whether it
   /// has ended. Reaps our own children. Takes the lock itself.
-  bool wait_until(std::optional<pidfd::deadline> deadline);
+  /// Errors: std::system_error from ppoll or waitid.
+  bool wait_until(std::optional<steady_deadline> deadline);
+
+  /// Sends `signo` unless the process has ended (never to a reaped pid).
+  /// Returns 0 or an errno value. Lock held.
+  int send_signal_locked(int signo) noexcept;
 
   /// Throws usage_error("process object is closed") when closed. Lock held.
   void throw_if_closed_locked() const;
 
-  /// close(): releases the pidfd now, or when the last waiter leaves.
-  void release_pidfd_locked();
+  /// close(): releases the sentinel now, or when the last waiter leaves.
+  void release_child_locked();
 };
 
 }  // namespace multiproc::detail

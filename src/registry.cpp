@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "launch/kernel_child.hpp"
 #include "multiproc/exit_policy.hpp"
 #include "multiproc/process.hpp"
 #include "posix/pidfd.hpp"
@@ -25,9 +26,7 @@ void signal_running(const std::vector<std::shared_ptr<process_state>>& children,
                     int signo) {
   for (const auto& child : children) {
     std::lock_guard lock(child->mutex);
-    if (!child->refresh_locked()) {
-      pidfd::send_signal(child->pidfd.get(), signo);
-    }
+    if (!child->refresh_locked()) child->send_signal_locked(signo);
   }
 }
 
@@ -88,7 +87,7 @@ std::shared_ptr<process_state> registry::parent() {
   // another process), so there is nothing to watch: it has ended.
   unique_fd fd;
   if (pidfd::open_any(creator_->pid, fd) == 0 && ::getppid() == creator_->pid) {
-    view->pidfd = std::move(fd);
+    view->child = kernel_child::watch(creator_->pid, std::move(fd));
   } else {
     view->ended = true;
   }
@@ -147,7 +146,7 @@ void registry::finish_children() noexcept {
     for (const auto& child : children_now) {
       std::lock_guard lock(child->mutex);
       if (child->daemon && !child->refresh_locked()) {
-        pidfd::send_signal(child->pidfd.get(), SIGTERM);
+        child->send_signal_locked(SIGTERM);
       }
     }
     for (const auto& child : children_now) child->wait_until(deadline);

@@ -14,5 +14,6 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/wait_for_processes.cpp)
 include(${CMAKE_CURRENT_LIST_DIR}/async/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/codec/sources.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/launch/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/posix/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/pool/sources.cmake)

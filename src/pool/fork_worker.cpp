@@ -11,10 +11,10 @@
 #include <system_error>
 #include <utility>
 
+#include "launch/start_process.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
-#include "process_state.hpp"
 
 namespace multiproc::detail {
 
@@ -44,17 +44,14 @@ std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
     int code = worker_main(boot);
     if (code != 0) multiproc::exit(code);
   });
-  // Every worker starts with the user's mask, not its forking thread's: a
-  // task's raise(SIGSEGV), alarm() and terminate()'s SIGTERM must work in a
-  // replacement forked by the dispatcher (all blocked) as in the first.
-  // `args` outlives the start() below, the only reader of the mask.
-  w->proc_->state()->launch = {args.caller_outlives_child, &args.signal_mask};
   // Python's pool workers are ForkPoolWorker-N, N from the process-wide
   // counter that names every process; ours are PoolWorker-N.
   const std::string generated = w->proc_->name();
   w->proc_->set_name("PoolWorker" + generated.substr(generated.find('-')));
-  w->proc_->start();
-  w->proc_->state()->launch.signal_mask = nullptr;  // `args` is going
+  // Every worker starts with the user's mask, not its forking thread's: a
+  // task's raise(SIGSEGV), alarm() and terminate()'s SIGTERM must work in a
+  // replacement forked by the dispatcher (all blocked) as in the first.
+  start_process(*w->proc_, {args.caller_outlives_child, &args.signal_mask});
   w->pid_ = *w->proc_->pid();
   w->pidfd_ = w->proc_->sentinel();
   sys::setpgid(w->pid_, w->pid_);  // see worker_main: both sides set it

@@ -31,7 +31,7 @@ struct worker_spawn_args {
   /// The mask the worker starts with (the thread that built the pool's).
   sigset_t signal_mask;
   /// The calling thread reaps the worker before it ends (the dispatcher):
-  /// see launch_request::caller_outlives_child.
+  /// see launch_options::caller_outlives_child.
   bool caller_outlives_child;
   /// Fds of the parent's that the worker must not keep.
   std::vector<int> foreign_fds;

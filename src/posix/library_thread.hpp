@@ -10,7 +10,7 @@ namespace multiproc::detail {
 /// Blocks every signal on the calling thread, so that process-directed
 /// signals (SIGINT, SIGTERM, SIGCHLD, a user's SIGALRM) are delivered to the
 /// user's threads, never to ours. A child such a thread forks must not
-/// inherit this mask: see launch_request::signal_mask.
+/// inherit this mask: see launch_options::signal_mask (src/launch/).
 inline void block_all_signals_on_this_thread() noexcept {
   sigset_t all;
   sigfillset(&all);

@@ -1,9 +1,7 @@
-# The OS layer: pidfds, the fork launcher, child setup, checked system calls,
-# EINTR-safe I/O, memory mappings, demangling.
+# The OS layer: pidfds, checked system calls, the cached pid, EINTR-safe
+# I/O, memory mappings, demangling.
 target_sources(multiproc PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/child_setup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/demangle.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/fork_launcher.cpp
   ${CMAKE_CURRENT_LIST_DIR}/io.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mapping.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pidfd.cpp

@@ -1,4 +1,4 @@
-#include "posix/child_setup.hpp"
+#include "launch/child_setup.hpp"
 
 #include <fcntl.h>
 #include <stdio_ext.h>
@@ -30,6 +30,38 @@ void redirect_stdin_to_dev_null() noexcept {
   }
 }
 
+[[noreturn]] void fail_child(const char* what) noexcept {
+  static constexpr char kPrefix[] = "multiproc: child setup failed: ";
+  (void)sys::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
+  (void)sys::write(STDERR_FILENO, what, __builtin_strlen(what));
+  ::_exit(1);
+}
+
+// dup2 one by one would go wrong when a source is another's target (the
+// swap of two fds, say): first every source is copied above all targets,
+// then each copy is moved to its number. dup2 onto a different fd leaves
+// the new one without FD_CLOEXEC, even when the source had it.
+void place_fds(std::span<const passed_fd> fds) noexcept {
+  if (fds.empty()) return;
+  int above = 0;
+  for (const passed_fd& p : fds) {
+    if (p.child_fd >= above) above = p.child_fd + 1;
+  }
+  // On the stack: a fork child must not allocate. The launcher refuses
+  // longer lists before it forks.
+  int copies[kMaxPassedFds];
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    copies[i] = sys::fcntl(fds[i].fd, F_DUPFD, above);
+    if (copies[i] < 0) fail_child("cannot copy a passed fd\n");
+  }
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (sys::dup2(copies[i], fds[i].child_fd) < 0) {
+      fail_child("cannot place a passed fd\n");
+    }
+  }
+  for (std::size_t i = 0; i < fds.size(); ++i) ::close(copies[i]);
+}
+
 }  // namespace
 
 void prepare_child(const child_setup& setup) noexcept {
@@ -43,6 +75,7 @@ void prepare_child(const child_setup& setup) noexcept {
     ::pthread_sigmask(SIG_SETMASK, setup.signal_mask, nullptr);
   }
   redirect_stdin_to_dev_null();
+  place_fds(setup.fds);
 }
 
 }  // namespace multiproc::detail

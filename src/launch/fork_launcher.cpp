@@ -1,4 +1,5 @@
-// The fork start method: fork(), then pidfd_open() on the child.
+// The fork start method: fork(), then pidfd_open() on the child, held by a
+// kernel_child handle (this process reaps it with waitid).
 //
 // Why not clone3(CLONE_PIDFD), which returns the pidfd atomically? Raw clone
 // skips glibc's fork bookkeeping: the cached thread id in the thread
@@ -14,13 +15,16 @@
 #include <cerrno>
 #include <condition_variable>
 #include <csignal>
+#include <memory>
 #include <mutex>
 #include <new>
+#include <span>
 #include <system_error>
 #include <thread>
 
-#include "launcher.hpp"
-#include "posix/child_setup.hpp"
+#include "launch/child_setup.hpp"
+#include "launch/kernel_child.hpp"
+#include "launch/launcher.hpp"
 #include "posix/io.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
@@ -30,20 +34,26 @@ namespace multiproc::detail {
 namespace {
 
 int fork_child(const launch_request& request, const sigset_t* child_mask,
-               launched_child& out) noexcept {
+               std::unique_ptr<child_handle>& out) noexcept {
   const pid_t parent = ::getpid();
+  // Made before the fork, so that a refusal leaves no child to clean up.
+  std::unique_ptr<kernel_child> handle(new (std::nothrow) kernel_child(parent));
+  if (!handle) return ENOMEM;
   const pid_t pid = sys::fork();
   if (pid < 0) return errno;
   if (pid == 0) {
-    prepare_child({parent, request.kill_on_parent_death, child_mask});
+    prepare_child(
+        {parent, request.kill_on_parent_death, child_mask, request.fds});
     request.child_main(request.context);
     ::_exit(1);  // child_main never returns; this is belt and braces.
   }
-  int err = pidfd::open_child(pid, out.pidfd);
+  unique_fd pidfd;
+  int err = pidfd::open_child(pid, pidfd);
   if (err == 0 || err == ESRCH || err == ECHILD) {
     // ESRCH/ECHILD: a foreign reaper already took the child. It did start;
-    // the caller records it as ended with its status unknown.
-    out.pid = pid;
+    // the handle reports it as ended with its status unknown.
+    handle->adopt(pid, std::move(pidfd));
+    out = std::move(handle);
     return 0;
   }
   // We made a child we cannot hold (out of fds, say). It is still our
@@ -63,10 +73,12 @@ class anchor_thread {
  public:
   anchor_thread() : owner_(::getpid()) {}
 
-  int launch(const launch_request& request, launched_child& out) noexcept {
+  int launch(const launch_request& request,
+             std::unique_ptr<child_handle>& out) noexcept {
     const sigset_t caller_mask = signal_mask_of_this_thread();
-    const sigset_t* mask =
-        request.signal_mask != nullptr ? request.signal_mask : &caller_mask;
+    const sigset_t* mask = request.options.signal_mask != nullptr
+                               ? request.options.signal_mask
+                               : &caller_mask;
     job work{&request, mask, &out, 0, false};
     std::unique_lock lock(mutex_);
     queue_ready_.wait(lock, [this] { return pending_ == nullptr; });
@@ -121,7 +133,7 @@ class anchor_thread {
   struct job {
     const launch_request* request;
     const sigset_t* mask;
-    launched_child* out;
+    std::unique_ptr<child_handle>* out;
     int result;
     bool finished;
   };
@@ -154,15 +166,27 @@ class anchor_thread {
 class fork_launcher final : public launcher {
  public:
   int launch(const launch_request& request,
-             launched_child& out) noexcept override {
+             std::unique_ptr<child_handle>& out) noexcept override {
+    if (int err = check_fds(request.fds)) return err;
     const bool on_main_thread = ::gettid() == ::getpid();
     if (request.kill_on_parent_death && !on_main_thread &&
-        !request.caller_outlives_child) {
+        !request.options.caller_outlives_child) {
       int err = 0;
       anchor_thread* anchor = anchor_thread::instance(err);
       return anchor != nullptr ? anchor->launch(request, out) : err;
     }
-    return fork_child(request, request.signal_mask, out);
+    return fork_child(request, request.options.signal_mask, out);
+  }
+
+ private:
+  // Refused here rather than in the child, where the only way to fail is
+  // to end it.
+  static int check_fds(std::span<const passed_fd> fds) noexcept {
+    if (fds.size() > kMaxPassedFds) return EINVAL;
+    for (const passed_fd& p : fds) {
+      if (p.fd < 0 || p.child_fd < 0) return EBADF;
+    }
+    return 0;
   }
 };
 

@@ -8,6 +8,10 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <span>
+
+#include "launch/launcher.hpp"
+
 namespace multiproc::detail {
 
 struct child_setup {
@@ -16,11 +20,15 @@ struct child_setup {
   /// When set, the signal mask to install (the caller's, when the fork ran
   /// on another thread whose mask differs).
   const sigset_t* signal_mask = nullptr;
+  /// Put in place last, so that one passed as fd 0 wins over /dev/null.
+  std::span<const passed_fd> fds{};
 };
 
 /// Arms PR_SET_PDEATHSIG when asked (dying at once if the parent already
-/// died), installs the signal mask, and points stdin at /dev/null as Python
-/// does, discarding input the parent had buffered.
+/// died), installs the signal mask, points stdin at /dev/null as Python
+/// does (discarding input the parent had buffered), and puts the passed
+/// fds at their numbers. A passed fd that cannot be placed ends the child
+/// with exit code 1 and a line on stderr, before any user code runs.
 void prepare_child(const child_setup& setup) noexcept;
 
 }  // namespace multiproc::detail

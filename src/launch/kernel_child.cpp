@@ -1,0 +1,51 @@
+#include "launch/kernel_child.hpp"
+
+#include "posix/pidfd.hpp"
+#include "posix/this_pid.hpp"
+
+namespace multiproc::detail {
+
+std::unique_ptr<child_handle> kernel_child::watch(pid_t pid, unique_fd pidfd) {
+  auto handle = std::make_unique<kernel_child>(0);
+  handle->adopt(pid, std::move(pidfd));
+  return handle;
+}
+
+int kernel_child::poll(child_status& out) noexcept {
+  if (exitcode_) {
+    out = {true, exitcode_};
+    return 0;
+  }
+  if (reaper_ != this_pid()) {
+    // Another process's child, or our parent: it can be watched, never
+    // reaped, and its code is not ours.
+    out = {pidfd_ && pidfd::has_ended(pidfd_.get()), std::nullopt};
+    return 0;
+  }
+  if (!pidfd_) {
+    // Reaped by someone else before we could open it (or closed before it
+    // was reaped, which process_state never does).
+    exitcode_ = kExitcodeUnknown;
+    out = {true, exitcode_};
+    return 0;
+  }
+  pidfd::child_state state{};
+  std::optional<int> code;
+  if (int err = pidfd::try_reap(pidfd_.get(), state, code)) return err;
+  if (state == pidfd::child_state::running) {
+    out = {false, std::nullopt};
+    return 0;
+  }
+  exitcode_ = code ? *code : kExitcodeUnknown;
+  out = {true, exitcode_};
+  return 0;
+}
+
+int kernel_child::send_signal(int signo) noexcept {
+  // Signalling through the pidfd cannot reach a reused pid, and a process
+  // that ended but is not yet reaped simply ignores it.
+  if (!pidfd_ || exitcode_) return 0;
+  return pidfd::send_signal(pidfd_.get(), signo);
+}
+
+}  // namespace multiproc::detail
