@@ -57,7 +57,9 @@ bool name_in(std::uintptr_t address, code_ref& out) {
     if (range == nullptr || range->module > code_ref::kMaxModule) return false;
     last = {snapshot, *range};
   }
-  out = {range->module, address - snapshot->modules[range->module].base};
+  const std::uint64_t offset = address - snapshot->modules[range->module].base;
+  if (offset > code_ref::kOffsetMask) return false;  // does not pack
+  out = {range->module, offset};
   return true;
 }
 

@@ -48,7 +48,9 @@ std::uint32_t match(const module_record& record, const module_snapshot& here,
 }  // namespace
 
 std::vector<module_record> describe_modules() {
-  const module_snapshot& table = current_modules();
+  // Scanned afresh: a handshake is rare, and must not describe a library
+  // dlclosed since the last name missed.
+  const module_snapshot& table = refresh_modules();
   std::vector<module_record> records;
   for (std::size_t i = 0; i < table.modules.size(); ++i) {
     const module_info& module = table.modules[i];

@@ -23,7 +23,7 @@ struct module_record {
   bool main_program = false;
 };
 
-/// The loaded modules of this process (current table).
+/// The modules loaded in this process now, with their table indexes.
 /// Errors: std::bad_alloc.
 std::vector<module_record> describe_modules();
 
