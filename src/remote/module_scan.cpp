@@ -64,7 +64,9 @@ int add_module(dl_phdr_info* info, std::size_t, void* context) {
     } else if (first) {
       // The executable has no name in the link map; AT_EXECFN is the path
       // it was started by (a name for messages: matching is by build-id).
+      // getauxval gives the string's address as an integer.
       const auto* exec_fn =
+          // NOLINTNEXTLINE(performance-no-int-to-ptr)
           reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
       module.path = exec_fn != nullptr ? exec_fn : "(the program)";
     } else {
@@ -76,9 +78,12 @@ int add_module(dl_phdr_info* info, std::size_t, void* context) {
         module.code.push_back(
             {segment.p_vaddr, segment.p_vaddr + segment.p_memsz});
       } else if (segment.p_type == PT_NOTE && module.build_id.empty()) {
-        module.build_id = build_id_in(reinterpret_cast<const std::byte*>(
-                                          info->dlpi_addr + segment.p_vaddr),
-                                      segment.p_memsz, segment.p_align);
+        // The notes are mapped at the load base plus their address in the
+        // file, which the program header gives as a number.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
+        const auto* notes = reinterpret_cast<const std::byte*>(info->dlpi_addr +
+                                                               segment.p_vaddr);
+        module.build_id = build_id_in(notes, segment.p_memsz, segment.p_align);
       }
     }
     out.modules.push_back(std::move(module));
