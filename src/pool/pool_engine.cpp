@@ -21,6 +21,7 @@
 #include <system_error>
 #include <thread>
 
+#include "multiproc/detail/remote_call.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 #include "pool/fork_worker.hpp"
@@ -182,8 +183,7 @@ struct pool_engine::impl {
       w->link->slot(slot).state.store(wire::slot_queued,
                                       std::memory_order_release);
       w->link->queue_frame(wire::frame_kind::task, slot,
-                           reinterpret_cast<std::uint64_t>(task->entry),
-                           task->input,
+                           pack_entry(task->entry), task->input,
                            task->timeout ? task->timeout->count() : 0);
       w->sent_at[slot] = clock::now();
       if (task->timeout) ++w->timed_in_flight;

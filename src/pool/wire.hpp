@@ -44,7 +44,9 @@ enum class frame_kind : std::uint32_t {
 struct frame_header {
   frame_kind kind;
   std::uint32_t slot;
-  std::uint64_t entry;      // task frames: the task_entry's address
+  // Task frames: the task_entry as a packed code_ref (module, offset;
+  // detail/remote_call.hpp), never its address.
+  std::uint64_t entry;
   std::uint64_t size;       // bytes of payload that follow
   std::int64_t timeout_ns;  // task frames: the task's timeout; 0: none
 };

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/detail/remote_call.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {
@@ -74,6 +75,21 @@ bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
   return false;
 }
 
+// Runs the task whose trampoline `entry` names (a code_ref: this worker
+// is a fork of the parent, so the parent's module numbers are ours). An
+// entry that names nothing here fails the task, not the worker.
+bool run_entry(std::uint64_t entry, std::span<const std::byte> input,
+               std::vector<std::byte>& output) noexcept {
+  task_entry run = nullptr;
+  try {
+    run = unpack_entry(entry);
+  } catch (...) {
+    encode_task_failure(output);
+    return false;
+  }
+  return run(input, output);
+}
+
 }  // namespace
 
 int worker_main(const worker_boot& boot) noexcept {
@@ -123,13 +139,8 @@ int worker_main(const worker_boot& boot) noexcept {
                        scratch)) {
       return 0;
     }
-    // The worker is a fork of the parent, so a function's address there is
-    // its address here.
-    auto entry =
-        reinterpret_cast<task_entry>(  // NOLINT(performance-no-int-to-ptr)
-            header.entry);
     output.clear();
-    bool ok = entry(std::span(payload, header.size), output);
+    bool ok = run_entry(header.entry, std::span(payload, header.size), output);
     slot.state.store(wire::slot_finished, std::memory_order_release);
     // A task that returned after its timeout is a timeout, whoever noticed
     // first: the outcome does not depend on how quickly the parent reacts,

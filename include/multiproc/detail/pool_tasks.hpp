@@ -1,5 +1,5 @@
-// How a pool task crosses to a worker: which callables can, how the
-// arguments are encoded, and the entry function that runs them there.
+// How a pool task crosses to a worker: the remote-call piece
+// (detail/remote_call.hpp) and the entry functions that run a map's chunks.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,7 @@
 
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/detail/remote_call.hpp"
 #include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
 
@@ -22,52 +23,13 @@
 namespace multiproc::detail {
 
 // Which callables a pool can send to a worker, and the one message for
-// each misuse: detail/task_checks.hpp (check_pool_task).
+// each misuse: detail/task_checks.hpp (check_pool_task). How the callable
+// is written and read, and the single-call trampoline (call_entry):
+// detail/remote_call.hpp, shared with the other ways of running code
+// elsewhere. Here: the trampolines of map's chunks, which only a pool runs.
 
-template <class F>
-void write_callable(encoder& out, F fn) {
-  if constexpr (is_function_pointer<F>) {
-    out.write(reinterpret_cast<std::uintptr_t>(fn));
-  }
-}
-
-template <class F>
-F read_callable(decoder& in) {
-  if constexpr (is_function_pointer<F>) {
-    return reinterpret_cast<F>(  // NOLINT(performance-no-int-to-ptr)
-        in.read<std::uintptr_t>());
-  } else {
-    return F{};
-  }
-}
-
-/// In a worker, inside a catch block: encodes the exception being handled
-/// into `output`. multiproc::exit() in a task ends the worker instead (the
-/// task then fails with process_died, as a crash would).
-void encode_task_failure(std::vector<std::byte>& output) noexcept;
-
-/// Runs one call: input = callable, tuple of arguments; output = result.
-template <class F, class R, class ArgsTuple>
-bool call_entry(std::span<const std::byte> input,
-                std::vector<std::byte>& output) noexcept {
-  try {
-    decoder in(input);
-    F fn = read_callable<F>(in);
-    ArgsTuple args = in.read<ArgsTuple>();
-    encoder out;
-    if constexpr (std::is_void_v<R>) {
-      std::apply(fn, std::move(args));
-    } else {
-      auto&& value = std::apply(fn, std::move(args));
-      out.write(static_cast<const R&>(value));
-    }
-    output = std::move(out).take_bytes();
-    return true;
-  } catch (...) {
-    encode_task_failure(output);
-    return false;
-  }
-}
+static_assert(std::is_same_v<task_entry, remote_entry>,
+              "a pool task's entry is a remote-call trampoline");
 
 /// Writes a chunk's items the way chunk_entry reads them: a count, then
 /// each item (so a chunk is encoded straight from the caller's items).
