@@ -48,6 +48,9 @@ struct worker_book {
   std::array<clock::time_point, kSlots> sent_at{};
   unsigned in_flight = 0;
   unsigned sent_total = 0;
+  // When it last showed progress: a result came back, or it was handed a
+  // task while idle. See pick_worker_locked.
+  clock::time_point progress_at{};
   unsigned timed_in_flight = 0;
   bool stop_sent = false;
   bool killed = false;  // we killed it; `kill_outcome` for its running task
@@ -148,13 +151,26 @@ struct pool_engine::impl {
 
   // --- queue → workers ------------------------------------------------
 
-  worker_book* pick_worker_locked(const task_record& task) {
+  // A worker with tasks in flight and no result for this long is busy with
+  // a long one: tasks queued behind it would wait while another worker
+  // may idle, so it gets no more until it shows progress. Tiny tasks come
+  // back in tens of microseconds, so their pipelines stay full.
+  static constexpr std::chrono::milliseconds kStalled{1};
+
+  worker_book* pick_worker_locked(const task_record& task,
+                                  clock::time_point now) {
     // Deep pipelines make tiny tasks fast; shallow ones keep long tasks
     // from waiting behind each other while a worker idles. So the depth
-    // follows the backlog: about an equal share of the queue per worker.
+    // follows the backlog: about an equal share per worker of the work not
+    // yet done, queued or in flight. Counting what is in flight matters
+    // when tasks arrive one by one (submit, imap): the queue then holds one
+    // task at a time, and a depth from the queue alone would keep one task
+    // per worker, a round trip each.
     std::size_t live = std::max<std::size_t>(workers.size(), 1);
+    std::size_t backlog = queue.size();
+    for (const auto& w : workers) backlog += w->in_flight;
     unsigned depth = static_cast<unsigned>(
-        std::clamp<std::size_t>((queue.size() + live - 1) / live, 1, kSlots));
+        std::clamp<std::size_t>((backlog + live - 1) / live, 1, kSlots));
     worker_book* best = nullptr;
     for (const auto& w : workers) {
       if (!w->accepts_work() || w->timed_in_flight != 0) continue;
@@ -166,6 +182,7 @@ struct pool_engine::impl {
       // A task with a timeout runs alone on an idle worker, so its clock
       // starts when it does and a kill takes nothing else with it.
       if (task.timeout && w->in_flight != 0) continue;
+      if (w->in_flight != 0 && now - w->progress_at > kStalled) continue;
       if (best == nullptr || w->in_flight < best->in_flight) best = w.get();
     }
     return best;
@@ -173,9 +190,11 @@ struct pool_engine::impl {
 
   void dispatch_locked() {
     if (broken || state == phase::terminating) return;
+    const clock::time_point now = clock::now();
     while (!queue.empty()) {
-      worker_book* w = pick_worker_locked(*queue.front());
+      worker_book* w = pick_worker_locked(*queue.front(), now);
       if (w == nullptr) return;
+      if (w->in_flight == 0) w->progress_at = now;
       std::shared_ptr<task_record> task = std::move(queue.front());
       queue.pop_front();
       std::uint32_t slot = 0;
@@ -205,10 +224,12 @@ struct pool_engine::impl {
   }
 
   void read_locked(worker_book& w) {
+    const std::size_t in_flight = w.in_flight;
     w.link->receive(
         [this, &w](const wire::frame_header& header, const std::byte* payload) {
           handle_frame_locked(w, header, payload);
         });
+    if (w.in_flight < in_flight) w.progress_at = clock::now();
   }
 
   void handle_frame_locked(worker_book& w, const wire::frame_header& header,
@@ -468,6 +489,9 @@ struct pool_engine::impl {
     if (!dispatcher_sleeping) return;  // it will look again before sleeping
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = sys::write(wake.get(), &one, sizeof one);
+    // One write wakes it; the submits that follow before it takes the lock
+    // again need not write too (a write per task was a system call each).
+    dispatcher_sleeping = false;
   }
 
   // --- what pool_engine's members do -----------------------------------
