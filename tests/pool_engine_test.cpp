@@ -97,6 +97,30 @@ TEST(PoolEngine, WorkerKilledMidTaskFailsOnlyThatTask) {
   engine.join();
 }
 
+// Tasks submitted one by one while a worker is busy with a long one go to
+// the free worker, not into the busy one's pipeline behind it.
+TEST(PoolEngine, ShortTasksDoNotWaitBehindALongOne) {
+  pool_engine engine(config_with(2));
+  auto slow = make_task(-2);  // a minute
+  engine.submit(slow);
+  std::this_thread::sleep_for(50ms);  // it has started on one worker
+  std::vector<std::shared_ptr<task_record>> quick;
+  for (int i = 0; i < 50; ++i) {
+    quick.push_back(make_task(i));
+    engine.submit(quick.back());
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + mp::testing::late_bound(2s);
+  for (int i = 0; i < 50; ++i) {
+    const auto& task = *quick[static_cast<std::size_t>(i)];
+    ASSERT_TRUE(task.wait_until(deadline)) << i;
+    EXPECT_EQ(int_result(task), 2 * i);
+  }
+  EXPECT_FALSE(slow->finished());
+  engine.terminate();
+  engine.join();
+}
+
 TEST(PoolEngine, TimeoutKillsTheWorkerAndTheNextTaskRuns) {
   pool_engine engine(config_with(1));
   mp::testing::stopwatch watch;

@@ -1,4 +1,5 @@
 multiproc_add_test(pool_engine_test SOURCES pool_engine_test.cpp LABELS pool)
+multiproc_add_test(pool_backend_test SOURCES pool_backend_test.cpp LABELS pool)
 multiproc_add_test(pool_test SOURCES pool_test.cpp LABELS pool)
 multiproc_add_test(pool_map_test SOURCES pool_map_test.cpp LABELS pool)
 multiproc_add_test(pool_replacement_test SOURCES pool_replacement_test.cpp LABELS pool)

@@ -388,7 +388,12 @@ class lazy_map {
     total_ += count;
   }
 
+  // Tops the window up once it is half empty: a refill per yielded chunk
+  // cost this thread a sleep and the dispatcher a wake for every tiny
+  // task. Each chunk is submitted as soon as it is read, so a slow input
+  // delays no task that could already run.
   void refill() {
+    if (window_.size() * 2 > read_ahead_) return;
     while (window_.size() < read_ahead_ && !input_done_) {
       std::vector<Item> items;
       std::exception_ptr error;

@@ -88,9 +88,7 @@ void fork_worker::flush() noexcept {
   sent_ = 0;
 }
 
-void fork_worker::receive(
-    const std::function<void(const wire::frame_header&, const std::byte*)>&
-        on_frame) {
+void fork_worker::receive(const frame_handler& on_frame) {
   constexpr std::size_t kChunk = std::size_t{256} * 1024;
   for (;;) {
     std::size_t at = in_.size();
@@ -122,6 +120,21 @@ void fork_worker::signal(int signo) noexcept {
 int fork_worker::reap() {
   proc_->join();  // the death fd is readable: this reaps at once
   return proc_->exitcode().value_or(0);
+}
+
+namespace {
+
+class fork_backend final : public worker_backend {
+ public:
+  std::unique_ptr<worker> spawn(worker_spawn_args args) override {
+    return fork_worker::spawn(std::move(args));
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<worker_backend> fork_worker_backend() {
+  return std::make_shared<fork_backend>();
 }
 
 }  // namespace multiproc::detail

@@ -1,11 +1,8 @@
-// The pool's worker back end: one worker process made by fork, the socket
-// the dispatcher talks to it through, and the page of task slots it
-// shares with it. The dispatcher (pool_engine.cpp) decides what to send
-// and what an event means; this file only moves bytes and signals.
-//
-// It is the seam for other kinds of worker (a forkserver's, an MPI agent's
-// in Part 5): each offers the same few operations — spawn, queue and send
-// frames, receive frames, signal, reap — and two fds to poll.
+// The pool's first worker back end (worker_backend.hpp): one worker
+// process made by fork, the socket the dispatcher talks to it through, and
+// the page of task slots it shares with it. The dispatcher (pool_engine.cpp)
+// decides what to send and what an event means; this file only moves bytes
+// and signals.
 #pragma once
 
 #include <signal.h>
@@ -13,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -21,60 +17,50 @@
 
 #include "multiproc/process.hpp"
 #include "pool/wire.hpp"
+#include "pool/worker_backend.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {
 
-struct worker_spawn_args {
-  const std::function<void()>* initializer;
-  unsigned max_tasks_per_child;
-  /// The mask the worker starts with (the thread that built the pool's).
-  sigset_t signal_mask;
-  /// The calling thread reaps the worker before it ends (the dispatcher):
-  /// see launch_options::caller_outlives_child.
-  bool caller_outlives_child;
-  /// Fds of the parent's that the worker must not keep.
-  std::vector<int> foreign_fds;
-};
-
-class fork_worker {
+class fork_worker final : public worker {
  public:
   /// Forks a worker running worker_main().
   /// Errors: std::system_error when the socket, the page or the fork fail.
   static std::unique_ptr<fork_worker> spawn(worker_spawn_args args);
-  ~fork_worker();
+  ~fork_worker() override;
   fork_worker(const fork_worker&) = delete;
   fork_worker& operator=(const fork_worker&) = delete;
 
   /// Readable when frames (or end of file) arrive; writable for flush().
-  int channel() const noexcept { return channel_.get(); }
+  int channel() const noexcept override { return channel_.get(); }
   /// Readable when the worker has ended.
-  int death_fd() const noexcept { return pidfd_; }
+  int death_fd() const noexcept override { return pidfd_; }
   pid_t pid() const noexcept { return pid_; }
-  wire::slot& slot(std::uint32_t index) noexcept { return page_->slots[index]; }
+  wire::slot& slot(std::uint32_t index) noexcept override {
+    return page_->slots[index];
+  }
 
   /// Appends a frame to the output; flush() sends it.
   void queue_frame(wire::frame_kind kind, std::uint32_t slot,
                    std::uint64_t entry, std::span<const std::byte> payload,
-                   std::int64_t timeout_ns = 0);
+                   std::int64_t timeout_ns = 0) override;
   /// Sends what the socket takes without blocking. A worker that died is
   /// left to its death fd.
-  void flush() noexcept;
-  bool has_unsent() const noexcept { return sent_ < out_.size(); }
+  void flush() noexcept override;
+  bool has_unsent() const noexcept override { return sent_ < out_.size(); }
 
   /// Reads what has arrived and calls `on_frame` for each whole frame.
-  void receive(const std::function<void(const wire::frame_header&,
-                                        const std::byte*)>& on_frame);
+  void receive(const frame_handler& on_frame) override;
   /// The worker closed its end (it is exiting): stop polling the channel,
   /// which would stay readable until the death fd is.
-  bool hung_up() const noexcept { return hung_up_; }
+  bool hung_up() const noexcept override { return hung_up_; }
 
   /// SIGTERM or SIGKILL to the worker's process group (it leads one, so a
   /// task's own children go with it) and to the worker itself.
-  void signal(int signo) noexcept;
+  void signal(int signo) noexcept override;
 
   /// Once death_fd() is readable: reaps the worker, returns its exit code.
-  int reap();
+  int reap() override;
 
  private:
   fork_worker() = default;

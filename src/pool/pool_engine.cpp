@@ -24,8 +24,8 @@
 #include "multiproc/detail/remote_call.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
-#include "pool/fork_worker.hpp"
 #include "pool/wire.hpp"
+#include "pool/worker_backend.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
@@ -42,13 +42,16 @@ constexpr std::uint32_t kSlots = wire::kSlotsPerWorker;
 
 // The dispatcher's book of one worker: which task is in which slot, and
 // what it has decided about the worker. The process and its I/O are the
-// back end's (fork_worker.hpp).
-struct worker {
-  std::unique_ptr<fork_worker> link;
+// back end's (worker_backend.hpp).
+struct worker_book {
+  std::unique_ptr<worker> link;
   std::array<std::shared_ptr<task_record>, kSlots> tasks{};
   std::array<clock::time_point, kSlots> sent_at{};
   unsigned in_flight = 0;
   unsigned sent_total = 0;
+  // When it last showed progress: a result came back, or it was handed a
+  // task while idle. See pick_worker_locked.
+  clock::time_point progress_at{};
   unsigned timed_in_flight = 0;
   bool stop_sent = false;
   bool killed = false;  // we killed it; `kill_outcome` for its running task
@@ -90,7 +93,9 @@ void apply(completion& c) {
 struct pool_engine::impl {
   enum class phase { running, closed, terminating };
 
-  explicit impl(pool_config c) : config(std::move(c)) {}
+  explicit impl(pool_config c) : config(std::move(c)) {
+    if (!config.backend) config.backend = fork_worker_backend();
+  }
 
   pool_config config;
   /// The process that built the pool: the only one whose workers these
@@ -112,7 +117,7 @@ struct pool_engine::impl {
   bool dispatcher_sleeping = false;
   bool joined = false;
   std::deque<std::shared_ptr<task_record>> queue;
-  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::unique_ptr<worker_book>> workers;
   std::optional<clock::time_point> kill_at;  // terminate(): SIGKILL time
   std::vector<completion> completions;
   unique_fd wake;
@@ -140,21 +145,34 @@ struct pool_engine::impl {
       args.foreign_fds.push_back(other->link->channel());
       args.foreign_fds.push_back(other->link->death_fd());
     }
-    auto w = std::make_unique<worker>();
-    w->link = fork_worker::spawn(std::move(args));
+    auto w = std::make_unique<worker_book>();
+    w->link = config.backend->spawn(std::move(args));
     workers.push_back(std::move(w));
   }
 
   // --- queue → workers ------------------------------------------------
 
-  worker* pick_worker_locked(const task_record& task) {
+  // A worker with tasks in flight and no result for this long is busy with
+  // a long one: tasks queued behind it would wait while another worker
+  // may idle, so it gets no more until it shows progress. Tiny tasks come
+  // back in tens of microseconds, so their pipelines stay full.
+  static constexpr std::chrono::milliseconds kStalled{1};
+
+  worker_book* pick_worker_locked(const task_record& task,
+                                  clock::time_point now) {
     // Deep pipelines make tiny tasks fast; shallow ones keep long tasks
     // from waiting behind each other while a worker idles. So the depth
-    // follows the backlog: about an equal share of the queue per worker.
+    // follows the backlog: about an equal share per worker of the work not
+    // yet done, queued or in flight. Counting what is in flight matters
+    // when tasks arrive one by one (submit, imap): the queue then holds one
+    // task at a time, and a depth from the queue alone would keep one task
+    // per worker, a round trip each.
     std::size_t live = std::max<std::size_t>(workers.size(), 1);
+    std::size_t backlog = queue.size();
+    for (const auto& w : workers) backlog += w->in_flight;
     unsigned depth = static_cast<unsigned>(
-        std::clamp<std::size_t>((queue.size() + live - 1) / live, 1, kSlots));
-    worker* best = nullptr;
+        std::clamp<std::size_t>((backlog + live - 1) / live, 1, kSlots));
+    worker_book* best = nullptr;
     for (const auto& w : workers) {
       if (!w->accepts_work() || w->timed_in_flight != 0) continue;
       if (w->in_flight >= depth) continue;
@@ -165,6 +183,7 @@ struct pool_engine::impl {
       // A task with a timeout runs alone on an idle worker, so its clock
       // starts when it does and a kill takes nothing else with it.
       if (task.timeout && w->in_flight != 0) continue;
+      if (w->in_flight != 0 && now - w->progress_at > kStalled) continue;
       if (best == nullptr || w->in_flight < best->in_flight) best = w.get();
     }
     return best;
@@ -172,9 +191,11 @@ struct pool_engine::impl {
 
   void dispatch_locked() {
     if (broken || state == phase::terminating) return;
+    const clock::time_point now = clock::now();
     while (!queue.empty()) {
-      worker* w = pick_worker_locked(*queue.front());
+      worker_book* w = pick_worker_locked(*queue.front(), now);
       if (w == nullptr) return;
+      if (w->in_flight == 0) w->progress_at = now;
       std::shared_ptr<task_record> task = std::move(queue.front());
       queue.pop_front();
       std::uint32_t slot = 0;
@@ -195,21 +216,23 @@ struct pool_engine::impl {
 
   // --- results ---------------------------------------------------------
 
-  void free_slot_locked(worker& w, std::uint32_t slot) {
+  void free_slot_locked(worker_book& w, std::uint32_t slot) {
     if (w.tasks[slot] && w.tasks[slot]->timeout) --w.timed_in_flight;
     w.tasks[slot].reset();
     w.link->slot(slot).state.store(wire::slot_free, std::memory_order_relaxed);
     --w.in_flight;
   }
 
-  void read_locked(worker& w) {
+  void read_locked(worker_book& w) {
+    const std::size_t in_flight = w.in_flight;
     w.link->receive(
         [this, &w](const wire::frame_header& header, const std::byte* payload) {
           handle_frame_locked(w, header, payload);
         });
+    if (w.in_flight < in_flight) w.progress_at = clock::now();
   }
 
-  void handle_frame_locked(worker& w, const wire::frame_header& header,
+  void handle_frame_locked(worker_book& w, const wire::frame_header& header,
                            const std::byte* payload) {
     if (header.kind == wire::frame_kind::init_failed) {
       break_pool_locked(
@@ -239,7 +262,7 @@ struct pool_engine::impl {
   // --- deaths, timeouts, breakage ------------------------------------------
 
   void handle_death_locked(std::size_t index) {
-    worker& w = *workers[index];
+    worker_book& w = *workers[index];
     read_locked(w);  // every result it wrote before dying is valid
     const int code = w.link->reap();
     std::vector<std::pair<clock::time_point, std::shared_ptr<task_record>>>
@@ -319,7 +342,7 @@ struct pool_engine::impl {
     }
   }
 
-  void kill_worker_locked(worker& w, task_outcome outcome) {
+  void kill_worker_locked(worker_book& w, task_outcome outcome) {
     if (w.killed) return;
     w.killed = true;
     w.kill_outcome = outcome;
@@ -466,6 +489,166 @@ struct pool_engine::impl {
     if (!dispatcher_sleeping) return;  // it will look again before sleeping
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = sys::write(wake.get(), &one, sizeof one);
+    // One write wakes it; the submits that follow before it takes the lock
+    // again need not write too (a write per task was a system call each).
+    dispatcher_sleeping = false;
+  }
+
+  // --- what pool_engine's members do -----------------------------------
+
+  // Forks the workers and starts the dispatcher. Errors: as spawn(), or
+  // std::system_error for the thread; then nothing is left running.
+  void start() {
+    int fd = sys::eventfd(0U, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+      throw std::system_error(errno, std::generic_category(), "eventfd");
+    wake.reset(fd);
+    std::lock_guard lock(mutex);
+    try {
+      while (workers.size() < config.processes) spawn_worker_locked();
+      // Inside the try: a thread the OS refuses (RLIMIT_NPROC counts
+      // threads too) must not leave the workers just forked running.
+      dispatcher = std::thread([this] { run(); });
+    } catch (...) {
+      for (auto& w : workers) {
+        w->link->signal(SIGKILL);
+        w->link->reap();
+      }
+      workers.clear();
+      throw;
+    }
+  }
+
+  // The owner's pool going away: stops what still runs.
+  void shut_down() {
+    if (dispatcher.joinable()) {
+      terminate();
+      dispatcher.join();
+    }
+  }
+
+  void submit(std::span<const std::shared_ptr<task_record>> tasks) {
+    std::vector<completion> rejected;
+    {
+      // Before the lock: a forked child's copy of it may be held forever.
+      throw_unless_owner();
+      std::lock_guard lock(mutex);
+      if (state != phase::running) throw usage_error("Pool not running");
+      for (const auto& t : tasks) {
+        if (!t->timeout) continue;
+        // Huge means no limit (and start + timeout could not overflow).
+        if (*t->timeout >= kNoLimit) t->timeout.reset();
+      }
+      bool queued = false;
+      for (const auto& t : tasks) {
+        if (broken) {
+          rejected.push_back({t, task_outcome::broken, {}, 0, broken_message});
+        } else if (t->timeout && t->timeout->count() <= 0) {
+          // Its time is up before any worker could start it: a timeout,
+          // decided here (as async() does), costing no worker.
+          rejected.push_back({t, task_outcome::timed_out, {}, 0, {}});
+        } else {
+          queue.push_back(t);
+          queued = true;
+        }
+      }
+      if (queued) wake_locked();
+    }
+    for (auto& c : rejected) apply(c);
+  }
+
+  bool cancel(const std::shared_ptr<task_record>& task) {
+    {
+      // Before the lock: a forked child's copy of it may be held forever.
+      throw_unless_owner();
+      std::lock_guard lock(mutex);
+      // Claim the outcome first: once it says cancelled, a result that
+      // arrives later is dropped (the first outcome stands), so cancel()
+      // returning true always means get() throws cancelled_error. A result
+      // that won the race makes this false, whatever the queue or the
+      // worker still shows.
+      {
+        std::lock_guard task_lock(task->mutex);
+        if (task->outcome != task_outcome::pending) return false;
+        task->outcome = task_outcome::cancelled;
+      }
+      auto it = std::find(queue.begin(), queue.end(), task);
+      if (it != queue.end()) {
+        queue.erase(it);
+      } else {
+        for (auto& w : workers) {
+          for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
+            if (w->tasks[slot] != task) continue;
+            std::uint32_t expected = wire::slot_queued;
+            if (!w->link->slot(slot).state.compare_exchange_strong(
+                    expected, wire::slot_cancelled,
+                    std::memory_order_acq_rel)) {
+              // It has started: stop it the only way there is.
+              kill_worker_locked(*w, task_outcome::cancelled);
+              wake_locked();
+            }
+          }
+        }
+      }
+    }
+    notify_done(*task);
+    return true;
+  }
+
+  void close() {
+    // Before the lock: a forked child's copy of it may be held forever.
+    throw_unless_owner();
+    std::lock_guard lock(mutex);
+    if (state == phase::running) state = phase::closed;
+    wake_locked();
+  }
+
+  void terminate() {
+    // Before the lock: a forked child's copy of it may be held forever.
+    throw_unless_owner();
+    std::lock_guard lock(mutex);
+    if (state == phase::terminating) return;
+    state = phase::terminating;
+    fail_queue_locked(task_outcome::cancelled, "pool terminated");
+    for (auto& w : workers) {
+      if (!w->killed) {
+        w->killed = true;
+        w->kill_outcome = task_outcome::cancelled;
+        w->link->signal(SIGTERM);
+      }
+    }
+    // A grace beyond kNoLimit means: never escalate to SIGKILL.
+    if (config.kill_grace < kNoLimit) {
+      kill_at = clock::now() +
+                std::chrono::duration_cast<clock::duration>(config.kill_grace);
+    }
+    wake_locked();
+  }
+
+  void join() {
+    {
+      // Before the lock: a forked child's copy of it may be held forever.
+      throw_unless_owner();
+      std::lock_guard lock(mutex);
+      if (state == phase::running) throw usage_error("Pool is still running");
+    }
+    // std::thread::join from two threads at once is undefined.
+    std::lock_guard lock(join_mutex);
+    if (dispatcher.joinable()) dispatcher.join();
+  }
+
+  bool join_until(std::optional<clock::time_point> deadline) {
+    if (deadline) {
+      throw_unless_owner();
+      std::unique_lock lock(mutex);
+      if (state == phase::running) throw usage_error("Pool is still running");
+      if (!dispatcher_finished.wait_until(lock, *deadline,
+                                          [this] { return dispatcher_done; })) {
+        return false;
+      }
+    }
+    join();
+    return true;
   }
 };
 
@@ -474,26 +657,7 @@ pool_engine::pool_engine(pool_config config)
       impl_(std::make_unique<impl>(std::move(config))) {
   if (processes_ < 1)
     throw usage_error("Number of processes must be at least 1");
-  int fd = sys::eventfd(0U, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0)
-    throw std::system_error(errno, std::generic_category(), "eventfd");
-  impl_->wake.reset(fd);
-  {
-    std::lock_guard lock(impl_->mutex);
-    try {
-      while (impl_->workers.size() < processes_) impl_->spawn_worker_locked();
-      // Inside the try: a thread the OS refuses (RLIMIT_NPROC counts
-      // threads too) must not leave the workers just forked running.
-      impl_->dispatcher = std::thread([this] { impl_->run(); });
-    } catch (...) {
-      for (auto& w : impl_->workers) {
-        w->link->signal(SIGKILL);
-        w->link->reap();
-      }
-      impl_->workers.clear();
-      throw;
-    }
-  }
+  impl_->start();
 }
 
 pool_engine::~pool_engine() {
@@ -511,143 +675,30 @@ pool_engine::~pool_engine() {
     }
     return;
   }
-  if (impl_->dispatcher.joinable()) {
-    terminate();
-    impl_->dispatcher.join();
-  }
+  impl_->shut_down();
 }
 
 void pool_engine::submit(std::shared_ptr<task_record> task) {
-  submit(std::span<const std::shared_ptr<task_record>>(&task, 1));
+  impl_->submit(std::span<const std::shared_ptr<task_record>>(&task, 1));
 }
 
 void pool_engine::submit(std::span<const std::shared_ptr<task_record>> tasks) {
-  std::vector<completion> rejected;
-  {
-    // Before the lock: a forked child's copy of it may be held forever.
-    impl_->throw_unless_owner();
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->state != impl::phase::running)
-      throw usage_error("Pool not running");
-    for (const auto& t : tasks) {
-      if (!t->timeout) continue;
-      // Huge means no limit (and start + timeout could not overflow).
-      if (*t->timeout >= kNoLimit) t->timeout.reset();
-    }
-    bool queued = false;
-    for (const auto& t : tasks) {
-      if (impl_->broken) {
-        rejected.push_back(
-            {t, task_outcome::broken, {}, 0, impl_->broken_message});
-      } else if (t->timeout && t->timeout->count() <= 0) {
-        // Its time is up before any worker could start it: a timeout,
-        // decided here (as async() does), costing no worker.
-        rejected.push_back({t, task_outcome::timed_out, {}, 0, {}});
-      } else {
-        impl_->queue.push_back(t);
-        queued = true;
-      }
-    }
-    if (queued) impl_->wake_locked();
-  }
-  for (auto& c : rejected) apply(c);
+  impl_->submit(tasks);
 }
 
 bool pool_engine::cancel(const std::shared_ptr<task_record>& task) {
-  {
-    // Before the lock: a forked child's copy of it may be held forever.
-    impl_->throw_unless_owner();
-    std::lock_guard lock(impl_->mutex);
-    // Claim the outcome first: once it says cancelled, a result that
-    // arrives later is dropped (the first outcome stands), so cancel()
-    // returning true always means get() throws cancelled_error. A result
-    // that won the race makes this false, whatever the queue or the
-    // worker still shows.
-    {
-      std::lock_guard task_lock(task->mutex);
-      if (task->outcome != task_outcome::pending) return false;
-      task->outcome = task_outcome::cancelled;
-    }
-    auto& queue = impl_->queue;
-    auto it = std::find(queue.begin(), queue.end(), task);
-    if (it != queue.end()) {
-      queue.erase(it);
-    } else {
-      for (auto& w : impl_->workers) {
-        for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
-          if (w->tasks[slot] != task) continue;
-          std::uint32_t expected = wire::slot_queued;
-          if (!w->link->slot(slot).state.compare_exchange_strong(
-                  expected, wire::slot_cancelled, std::memory_order_acq_rel)) {
-            // It has started: stop it the only way there is.
-            impl_->kill_worker_locked(*w, task_outcome::cancelled);
-            impl_->wake_locked();
-          }
-        }
-      }
-    }
-  }
-  notify_done(*task);
-  return true;
+  return impl_->cancel(task);
 }
 
-void pool_engine::close() {
-  // Before the lock: a forked child's copy of it may be held forever.
-  impl_->throw_unless_owner();
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->state == impl::phase::running) impl_->state = impl::phase::closed;
-  impl_->wake_locked();
-}
+void pool_engine::close() { impl_->close(); }
 
-void pool_engine::terminate() {
-  // Before the lock: a forked child's copy of it may be held forever.
-  impl_->throw_unless_owner();
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->state == impl::phase::terminating) return;
-  impl_->state = impl::phase::terminating;
-  impl_->fail_queue_locked(task_outcome::cancelled, "pool terminated");
-  for (auto& w : impl_->workers) {
-    if (!w->killed) {
-      w->killed = true;
-      w->kill_outcome = task_outcome::cancelled;
-      w->link->signal(SIGTERM);
-    }
-  }
-  // A grace beyond kNoLimit means: never escalate to SIGKILL.
-  if (impl_->config.kill_grace < kNoLimit) {
-    impl_->kill_at = clock::now() + std::chrono::duration_cast<clock::duration>(
-                                        impl_->config.kill_grace);
-  }
-  impl_->wake_locked();
-}
+void pool_engine::terminate() { impl_->terminate(); }
 
-void pool_engine::join() {
-  {
-    // Before the lock: a forked child's copy of it may be held forever.
-    impl_->throw_unless_owner();
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->state == impl::phase::running)
-      throw usage_error("Pool is still running");
-  }
-  // std::thread::join from two threads at once is undefined.
-  std::lock_guard lock(impl_->join_mutex);
-  if (impl_->dispatcher.joinable()) impl_->dispatcher.join();
-}
+void pool_engine::join() { impl_->join(); }
 
 bool pool_engine::join_until(
     std::optional<std::chrono::steady_clock::time_point> deadline) {
-  if (deadline) {
-    impl_->throw_unless_owner();
-    std::unique_lock lock(impl_->mutex);
-    if (impl_->state == impl::phase::running)
-      throw usage_error("Pool is still running");
-    if (!impl_->dispatcher_finished.wait_until(
-            lock, *deadline, [this] { return impl_->dispatcher_done; })) {
-      return false;
-    }
-  }
-  join();
-  return true;
+  return impl_->join_until(deadline);
 }
 
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }

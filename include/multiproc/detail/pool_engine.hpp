@@ -2,9 +2,9 @@
 // schedules tasks onto workers, enforces timeouts, carries out
 // cancellation and replaces dead workers (src/pool/pool_engine.cpp), over a
 // worker back end that makes the processes and moves the frames
-// (src/pool/fork_worker.cpp). The typed front end (multiproc/pool.hpp)
-// turns a call into a task_record (task_record.hpp) and decodes the
-// outcome.
+// (src/pool/worker_backend.hpp; by default fork_worker.cpp). The typed front
+// end (multiproc/pool.hpp) turns a call into a task_record (task_record.hpp)
+// and decodes the outcome.
 //
 // Why it does not hang where Python's pools do (spec/pools.md §3.4):
 // - each worker has its own task pipe and result pipe: no lock is shared
@@ -34,11 +34,15 @@
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
+class worker_backend;  // src/pool/worker_backend.hpp
+
 struct pool_config {
   unsigned processes = 1;
   std::function<void()> initializer;
   unsigned max_tasks_per_child = 0;
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
+  /// What makes the workers; empty: forks of this process.
+  std::shared_ptr<worker_backend> backend;
 };
 
 class pool_engine {

@@ -1,0 +1,99 @@
+// The seam between the pool's dispatcher (pool_engine.cpp: the queue,
+// which worker gets what, what an event means for a task) and whatever
+// hosts its workers. The dispatcher sees a worker only through `worker`
+// below and makes one only through `worker_backend::spawn`; a fork of this
+// process (fork_worker.hpp) is the first back end, and an MPI agent's or a
+// forkserver's worker would be another implementation of the same few
+// operations. The protocol the frames carry is wire.hpp's.
+//
+// Every member is called on the dispatcher's thread, under the engine's
+// lock (the pool's constructor calls spawn() and, on a failure, signal()
+// and reap() before that thread exists), so an implementation needs no
+// locking of its own against the dispatcher.
+#pragma once
+
+#include <signal.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "pool/wire.hpp"
+
+namespace multiproc::detail {
+
+struct worker_spawn_args {
+  const std::function<void()>* initializer;
+  unsigned max_tasks_per_child;
+  /// The mask the worker starts with (the thread that built the pool's).
+  sigset_t signal_mask;
+  /// The calling thread reaps the worker before it ends (the dispatcher):
+  /// see launch_options::caller_outlives_child.
+  bool caller_outlives_child;
+  /// Fds of the parent's that the worker must not keep.
+  std::vector<int> foreign_fds;
+};
+
+/// Called for each whole frame a worker sent; `payload` holds header.size
+/// bytes and is valid only during the call.
+using frame_handler =
+    std::function<void(const wire::frame_header&, const std::byte* payload)>;
+
+/// One worker as the dispatcher drives it: frames out, frames in, the slot
+/// page it shares, two fds to poll, a signal, and a reap once it has died.
+class worker {
+ public:
+  virtual ~worker() = default;
+
+  /// Readable when frames (or the end of them) arrive; writable when
+  /// flush() can go on. Not polled once hung_up().
+  virtual int channel() const noexcept = 0;
+  /// Readable once the worker has ended: then reap().
+  virtual int death_fd() const noexcept = 0;
+  /// Its slot for a task in flight (index < wire::kSlotsPerWorker). The
+  /// dispatcher marks it queued before queueing the task's frame; the
+  /// worker claims it before it runs the task (wire.hpp).
+  virtual wire::slot& slot(std::uint32_t index) noexcept = 0;
+
+  /// Appends a frame to the output; flush() sends it. Frames queued
+  /// together may travel together.
+  virtual void queue_frame(wire::frame_kind kind, std::uint32_t slot,
+                           std::uint64_t entry,
+                           std::span<const std::byte> payload,
+                           std::int64_t timeout_ns = 0) = 0;
+  /// Sends what can go without blocking. A worker that died is left to
+  /// its death fd.
+  virtual void flush() noexcept = 0;
+  virtual bool has_unsent() const noexcept = 0;
+
+  /// Takes what has arrived and calls `on_frame` for each whole frame, in
+  /// the order sent.
+  virtual void receive(const frame_handler& on_frame) = 0;
+  /// The worker closed its end (it is exiting): stop polling the channel,
+  /// which would stay readable until the death fd is.
+  virtual bool hung_up() const noexcept = 0;
+
+  /// SIGTERM (stop soon) or SIGKILL (stop now), to the worker and whatever
+  /// its task started.
+  virtual void signal(int signo) noexcept = 0;
+  /// Once death_fd() is readable: collects the worker, returns its exit
+  /// code (negative: the signal that ended it).
+  virtual int reap() = 0;
+};
+
+/// Makes workers. Errors: spawn throws std::system_error when the OS
+/// refuses (the dispatcher then retries later, or fails the queue when no
+/// worker is left).
+class worker_backend {
+ public:
+  virtual ~worker_backend() = default;
+  virtual std::unique_ptr<worker> spawn(worker_spawn_args args) = 0;
+};
+
+/// The default back end: each worker a fork of this process
+/// (fork_worker.hpp).
+std::shared_ptr<worker_backend> fork_worker_backend();
+
+}  // namespace multiproc::detail
