@@ -49,17 +49,19 @@ void place_fds(std::span<const passed_fd> fds) noexcept {
   }
   // On the stack: a fork child must not allocate. The launcher refuses
   // longer lists before it forks.
-  int copies[kMaxPassedFds];
-  for (std::size_t i = 0; i < fds.size(); ++i) {
+  const std::size_t count = fds.size();
+  if (count > kMaxPassedFds) fail_child("too many fds to pass\n");
+  int copies[kMaxPassedFds] = {};
+  for (std::size_t i = 0; i < count; ++i) {
     copies[i] = sys::fcntl(fds[i].fd, F_DUPFD, above);
     if (copies[i] < 0) fail_child("cannot copy a passed fd\n");
   }
-  for (std::size_t i = 0; i < fds.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     if (sys::dup2(copies[i], fds[i].child_fd) < 0) {
       fail_child("cannot place a passed fd\n");
     }
   }
-  for (std::size_t i = 0; i < fds.size(); ++i) ::close(copies[i]);
+  for (std::size_t i = 0; i < count; ++i) ::close(copies[i]);
 }
 
 }  // namespace
