@@ -6,10 +6,11 @@
 // forkserver's worker would be another implementation of the same few
 // operations. The protocol the frames carry is wire.hpp's.
 //
-// Every member is called on the dispatcher's thread, under the engine's
-// lock (the pool's constructor calls spawn() and, on a failure, signal()
-// and reap() before that thread exists), so an implementation needs no
-// locking of its own against the dispatcher.
+// Every member is called under the engine's lock: from the dispatcher's
+// thread, or from a user's thread in cancel() and terminate() (slot() and
+// signal()) and in the pool's constructor (spawn(), and signal() and
+// reap() when it fails). An implementation needs no locking of its own
+// against the dispatcher; its own threads, if any, are its business.
 #pragma once
 
 #include <signal.h>
