@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/detail/remote_call.hpp"
 #include "pool/wire.hpp"
 #include "pool/worker_backend.hpp"
 #include "support/timing.hpp"
@@ -155,7 +156,8 @@ class thread_worker final : public mp::detail::worker {
       if (task.header.timeout_ns > 0) {
         send(wire::frame_kind::started, task.header.slot);
       }
-      auto entry = reinterpret_cast<mp::detail::task_entry>(task.header.entry);
+      // Frames name the entry as a code_ref, as for a forked worker.
+      auto entry = mp::detail::unpack_entry(task.header.entry);
       std::vector<std::byte> output;
       const bool ok = entry(task.payload, output);
       s.state.store(wire::slot_finished);
