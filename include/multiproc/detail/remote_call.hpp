@@ -26,6 +26,7 @@
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/task_checks.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// A piece of code named portably: the module it lies in (an index into
@@ -156,3 +157,5 @@ bool call_entry(std::span<const std::byte> input,
 }
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop
