@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <multiproc/errors.hpp>
 #include <multiproc/pool.hpp>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -239,6 +241,32 @@ TEST(RemoteCodeRef, BuildIdsAgreeWithReadelf) {
   const std::string expected = readelf_build_id(MULTIPROC_REMOTE_HELPER_LIB);
   EXPECT_FALSE(expected.empty());
   EXPECT_EQ(remote::hex(module_of(in_helper).build_id), expected);
+}
+
+TEST(RemoteCodeRef, NamesFromManyThreadsWhileALibraryComesAndGoes) {
+  // Readers use published snapshots without a lock while the loader
+  // thread's misses publish new ones: every name must still resolve to
+  // the function named.
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> namers;
+  for (int t = 0; t < 3; ++t) {
+    namers.emplace_back([&] {
+      while (!stop.load(std::memory_order_relaxed)) {
+        const detail::code_ref ref = detail::name_function(&twice);
+        if (detail::resolve_function<int_function>(ref) != &twice) ++wrong;
+      }
+    });
+  }
+  for (int round = 0; round < 30; ++round) {
+    helper_library library;
+    ASSERT_NE(library.handle, nullptr) << ::dlerror();
+    const detail::code_ref ref = detail::name_function(library.triple());
+    EXPECT_EQ(detail::resolve_function<int_function>(ref)(round), 3 * round);
+  }
+  stop = true;
+  for (auto& namer : namers) namer.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 // --- A peer's table ----------------------------------------------------------

@@ -26,6 +26,7 @@
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/task_checks.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::detail {
 
 /// A piece of code named portably: the module it lies in (an index into
@@ -58,14 +59,17 @@ struct code_ref {
 /// Errors: usage_error when the address lies in no executable segment of
 /// a loaded module (e.g. code generated at run time). std::bad_alloc.
 /// Thread safety: any thread; lock-free after the first call for a module
-/// (a dlopen since the last look rescans the modules once).
+/// (a dlopen since the last look rescans the modules once). The table is
+/// trusted where it has the address: a library dlclosed and another mapped
+/// over its addresses is caught where the name is resolved, not here.
 code_ref name_code(std::uintptr_t address);
 
 /// As name_code, but never throws: false when the address cannot be named.
 bool try_name_code(std::uintptr_t address, code_ref& out) noexcept;
 
 /// The address in this process that `ref` (named here or in a fork of this
-/// process) stands for.
+/// process) stands for. A name from an exec'd peer goes through its
+/// table's module_map (src/remote/module_exchange.hpp) first.
 /// Errors: usage_error naming the module's file when that module is not
 /// loaded here (any more), or when the offset lies outside its executable
 /// segments (a corrupt message). std::bad_alloc.
@@ -153,3 +157,5 @@ bool call_entry(std::span<const std::byte> input,
 }
 
 }  // namespace multiproc::detail
+
+#pragma GCC visibility pop
