@@ -18,7 +18,7 @@ exports=$(nm -DC --defined-only build-shared/libmultiproc.so)
 # scoping its declarations, or an internal header started to.
 # Only the symbol's own name counts, not the template arguments of a std
 # instantiation that mentions one of our types.
-internal='^[0-9a-f]+ [A-Za-z] (vtable for |typeinfo for )?multiproc::(v[0-9]+::)?detail::(registry|process_state|sys::|pidfd::|io::|mapping::|fork_worker|worker_main|live_pools|result_channel::|default_launcher|prepare_child|child_main)'
+internal='^[0-9a-f]+ [A-Za-z] (vtable for |typeinfo for )?multiproc::(v[0-9]+::)?detail::(registry|process_state|sys::|pidfd::|io::|mapping::|fork_worker|worker_main|live_pools|result_channel::|remote::|default_launcher|prepare_child|child_main)'
 if grep -E "$internal" <<<"$exports"; then
   echo "shared_build: internal symbols are exported (above)" >&2
   exit 1
