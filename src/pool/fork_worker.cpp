@@ -13,26 +13,26 @@
 
 #include "launch/start_process.hpp"
 #include "pool/worker_main.hpp"
+#include "posix/io.hpp"
+#include "posix/mapping.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {
 
 std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
-  int pair[2];
-  if (sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    throw std::system_error(errno, std::generic_category(), "socketpair");
+  unique_fd parent_end;
+  unique_fd worker_end;
+  if (int err = io::stream_socketpair(parent_end, worker_end)) {
+    throw std::system_error(err, std::generic_category(), "socketpair");
   }
-  unique_fd parent_end(pair[0]);
-  unique_fd worker_end(pair[1]);
-  void* page =
-      sys::mmap(nullptr, sizeof(wire::slot_page), PROT_READ | PROT_WRITE,
-                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) {
-    throw std::system_error(errno, std::generic_category(), "mmap");
+  unique_mapping page;
+  if (int err = mapping::map_anonymous_shared(sizeof(wire::slot_page), page)) {
+    throw std::system_error(err, std::generic_category(), "mmap");
   }
   std::unique_ptr<fork_worker> w(new fork_worker());
-  w->page_ = static_cast<wire::slot_page*>(page);
+  w->page_ = static_cast<wire::slot_page*>(page.get());
+  w->page_mapping_ = std::move(page);
 
   worker_boot boot{worker_end.get(), w->page_, std::move(args.foreign_fds),
                    args.initializer, args.max_tasks_per_child};
@@ -60,9 +60,7 @@ std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
   return w;
 }
 
-fork_worker::~fork_worker() {
-  if (page_ != nullptr) ::munmap(page_, sizeof(wire::slot_page));
-}
+fork_worker::~fork_worker() = default;
 
 void fork_worker::queue_frame(wire::frame_kind kind, std::uint32_t slot,
                               std::uint64_t entry,
@@ -74,15 +72,14 @@ void fork_worker::queue_frame(wire::frame_kind kind, std::uint32_t slot,
 
 void fork_worker::flush() noexcept {
   while (sent_ < out_.size()) {
-    ssize_t n = sys::send(channel_.get(), out_.data() + sent_,
-                          out_.size() - sent_, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    std::size_t n = 0;
+    if (io::send_some(channel_.get(), std::span(out_).subspan(sent_),
+                      MSG_NOSIGNAL | MSG_DONTWAIT, n) != 0) {
       // EAGAIN: the worker is busy; POLLOUT brings us back. EPIPE and the
       // like: it died; its death fd tells the dispatcher.
       return;
     }
-    sent_ += static_cast<std::size_t>(n);
+    sent_ += n;
   }
   out_.clear();
   sent_ = 0;
@@ -93,12 +90,15 @@ void fork_worker::receive(const frame_handler& on_frame) {
   for (;;) {
     std::size_t at = in_.size();
     in_.resize(at + kChunk);
-    ssize_t n =
-        sys::recv(channel_.get(), in_.data() + at, kChunk, MSG_DONTWAIT);
-    in_.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) hung_up_ = true;
-    if (n <= 0) break;
+    std::size_t n = 0;
+    const int err = io::recv_some(
+        channel_.get(), std::span(in_).subspan(at, kChunk), MSG_DONTWAIT, n);
+    in_.resize(at + n);
+    if (err != 0) break;  // EAGAIN: all read; others: the death fd tells
+    if (n == 0) {
+      hung_up_ = true;
+      break;
+    }
   }
   std::size_t offset = 0;
   wire::frame_header header{};

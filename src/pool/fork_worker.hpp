@@ -18,6 +18,7 @@
 #include "multiproc/process.hpp"
 #include "pool/wire.hpp"
 #include "pool/worker_backend.hpp"
+#include "posix/mapping.hpp"
 #include "posix/unique_fd.hpp"
 
 namespace multiproc::detail {
@@ -72,7 +73,8 @@ class fork_worker final : public worker {
   pid_t pid_ = 0;
   int pidfd_ = -1;  // owned by proc_
   unique_fd channel_;
-  wire::slot_page* page_ = nullptr;
+  wire::slot_page* page_ = nullptr;  // in page_mapping_
+  unique_mapping page_mapping_;
   std::vector<std::byte> out_;  // frames not yet sent
   std::size_t sent_ = 0;
   wire::receive_buffer in_;  // bytes of frames not yet whole

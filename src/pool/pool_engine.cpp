@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,9 +25,9 @@
 #include "multiproc/process.hpp"
 #include "pool/wire.hpp"
 #include "pool/worker_backend.hpp"
+#include "posix/io.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/pidfd.hpp"
-#include "posix/sys.hpp"
 #include "posix/this_pid.hpp"
 #include "posix/unique_fd.hpp"
 #include "process_state.hpp"
@@ -454,9 +453,7 @@ struct pool_engine::impl {
       dispatcher_sleeping = false;
 
       if (fds[0].revents != 0) {
-        std::uint64_t count;
-        [[maybe_unused]] ssize_t n =
-            sys::read(wake.get(), &count, sizeof count);
+        io::eventfd_drain(wake.get());
       }
       // Workers are only added or removed on this thread, so the indices
       // of `fds` still match `workers` here. Deaths last, and backwards, as
@@ -487,8 +484,7 @@ struct pool_engine::impl {
 
   void wake_locked() {
     if (!dispatcher_sleeping) return;  // it will look again before sleeping
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = sys::write(wake.get(), &one, sizeof one);
+    io::eventfd_notify(wake.get());
     // One write wakes it; the submits that follow before it takes the lock
     // again need not write too (a write per task was a system call each).
     dispatcher_sleeping = false;
@@ -499,10 +495,9 @@ struct pool_engine::impl {
   // Forks the workers and starts the dispatcher. Errors: as spawn(), or
   // std::system_error for the thread; then nothing is left running.
   void start() {
-    int fd = sys::eventfd(0U, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (fd < 0)
-      throw std::system_error(errno, std::generic_category(), "eventfd");
-    wake.reset(fd);
+    if (int err = io::create_eventfd(wake)) {
+      throw std::system_error(err, std::generic_category(), "eventfd");
+    }
     std::lock_guard lock(mutex);
     try {
       while (workers.size() < config.processes) spawn_worker_locked();

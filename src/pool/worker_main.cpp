@@ -11,6 +11,7 @@
 
 #include "multiproc/detail/pool_engine.hpp"
 #include "multiproc/detail/remote_call.hpp"
+#include "posix/io.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::detail {
@@ -22,24 +23,11 @@ std::int64_t monotonic_ns() {
   return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
 }
 
-bool write_all(int fd, const std::vector<std::byte>& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = sys::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
           std::span<const std::byte> payload, std::vector<std::byte>& scratch) {
   scratch.clear();
   wire::append_frame(scratch, kind, slot, 0, payload.data(), payload.size());
-  return write_all(fd, scratch);
+  return io::write_all(fd, scratch) == 0;
 }
 
 // Reads more of the task pipe into `buffer`. False at end of file or error.
@@ -47,16 +35,10 @@ bool read_more(int fd, wire::receive_buffer& buffer) {
   constexpr std::size_t kChunk = std::size_t{64} * 1024;
   std::size_t at = buffer.size();
   buffer.resize(at + kChunk);
-  for (;;) {
-    ssize_t n = sys::read(fd, buffer.data() + at, kChunk);
-    if (n > 0) {
-      buffer.resize(at + static_cast<std::size_t>(n));
-      return true;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    buffer.resize(at);
-    return false;
-  }
+  std::size_t n = 0;
+  const int err = io::read_some(fd, std::span(buffer).subspan(at, kChunk), n);
+  buffer.resize(at + n);
+  return err == 0 && n > 0;
 }
 
 bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {

@@ -1,6 +1,7 @@
 #include "posix/io.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -83,6 +84,16 @@ int truncate(int fd, off_t length) noexcept {
   return retry_on_eintr([&] { return sys::ftruncate(fd, length); }) == 0
              ? 0
              : errno;
+}
+
+int stream_socketpair(unique_fd& first, unique_fd& second) noexcept {
+  int pair[2];
+  if (sys::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    return errno;
+  }
+  first.reset(pair[0]);
+  second.reset(pair[1]);
+  return 0;
 }
 
 int create_eventfd(unique_fd& out) noexcept {

@@ -58,6 +58,9 @@ int file_size(int fd, std::uint64_t& size) noexcept;
 /// ftruncate(2), retried on EINTR.
 int truncate(int fd, off_t length) noexcept;
 
+/// A connected pair of close-on-exec Unix stream sockets.
+int stream_socketpair(unique_fd& first, unique_fd& second) noexcept;
+
 /// A non-blocking, close-on-exec eventfd with a zero count.
 int create_eventfd(unique_fd& out) noexcept;
 
