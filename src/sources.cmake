@@ -14,3 +14,4 @@ target_sources(multiproc PRIVATE
 include(${CMAKE_CURRENT_LIST_DIR}/async/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/posix/sources.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/pool/sources.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/sync/sources.cmake)

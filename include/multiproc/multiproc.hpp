@@ -19,3 +19,4 @@
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
+#include "multiproc/synchronize.hpp"

@@ -1,0 +1,197 @@
+// multiproc/synchronize.hpp — locks, semaphores and events shared between
+// processes, that survive a dead holder (API.md Part 4).
+//
+//   mp::lock l;                          // Python: multiprocessing.Lock()
+//   mp::process child([l]() mutable {
+//     std::lock_guard g(l);              // with l:
+//     report("from the child");
+//   });
+//   child.start();
+//   if (auto r = l.acquire(2s); r.owner_died()) {
+//     // the child ended holding it: taken over, repair what it left
+//   }
+//
+// Every type here is a handle to one object in shared memory, like
+// `process`: copies — in this process, or in children through fork — refer
+// to the same object; copying and moving are cheap, noexcept and never
+// leave the source empty. An object is reached by other processes only by
+// inheritance: create it before start()/async()/the pool and capture it or
+// pass it as an argument. Nothing is named: no sem_open, no /dev/shm entry,
+// no file descriptor per object (one for all of them), no helper thread or
+// process; a program holds millions of them.
+//
+// Death. When a process ends holding a lock — crash, kill, _exit, return
+// from its target, exec — the lock is taken over by the next acquirer, at
+// once or within 100 ms for one already waiting, and the acquisition says
+// so with owner_died(). Nothing is poisoned. Waits spin briefly, then
+// sleep on a futex, on the monotonic clock; a signal never shortens them.
+//
+// Thread safety: every member may be called from any thread of any
+// process at once. Memory order: a release() synchronizes with the
+// acquire() it lets through, across processes.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+
+#include "multiproc/detail/deadline.hpp"
+#include "multiproc/detail/sync_acquire.hpp"
+#include "multiproc/detail/sync_cell.hpp"
+
+namespace multiproc {
+
+namespace detail::sync {
+// The shared state of each type, in src/sync/.
+struct rlock_state;
+struct semaphore_state;
+struct event_state;
+}  // namespace detail::sync
+
+/// Python's Lock: not reentrant, released by any thread or process.
+///
+/// The acquire family: acquire(), acquire(bool), acquire(timeout),
+/// acquire_until(deadline), release(), and std's lock(), try_lock(),
+/// try_lock_for(), try_lock_until(), unlock() (so std::lock_guard,
+/// unique_lock, scoped_lock and std::lock work). The holder's own
+/// acquire(false) is false, its acquire(t) times out and its acquire()
+/// waits forever, as in Python.
+///
+/// Errors: construction throws std::system_error when the shared arena
+/// cannot be mapped or is full. release() of a lock that is not held throws
+/// usage_error("semaphore or lock released too many times").
+/// Python: multiprocessing.Lock. The class is `mutex` because C++ forbids a
+/// member lock() in a class named `lock`; `mp::lock` is its alias.
+class mutex : public detail::sync::acquire_family<mutex> {
+ public:
+  mutex();
+  void release();
+  /// The current hold was taken over from a holder that ended; false again
+  /// after release().
+  bool owner_died() const;
+  /// Held by anyone, in any process (a holder that ended holds nothing).
+  /// Exact across processes. Python 3.14: Lock.locked().
+  bool locked() const;
+
+ private:
+  friend class detail::sync::acquire_family<mutex>;
+  acquire_result try_acquire();
+  acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
+  std::uint32_t& word() const noexcept;
+  detail::sync::cell_ref cell_;
+};
+using lock = mutex;
+
+/// Python's RLock: owned by a thread, reentrant to any depth. When the
+/// owning thread ends holding it (alone or with its process), the next
+/// acquirer takes it over with owner_died() at depth 1: one release()
+/// frees it.
+///
+/// Errors: as mutex; release() by a thread that does not own it (not
+/// held, another thread, another process) throws usage_error("attempt to
+/// release recursive lock not owned by thread").
+/// Python: multiprocessing.RLock.
+class rlock : public detail::sync::acquire_family<rlock> {
+ public:
+  rlock();
+  void release();
+  bool owner_died() const;
+  bool locked() const;
+
+ private:
+  friend class detail::sync::acquire_family<rlock>;
+  acquire_result try_acquire();
+  acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
+  acquire_result took(int outcome);
+  detail::sync::rlock_state& shared() const noexcept;
+  detail::sync::cell_ref cell_;
+};
+
+struct semaphore_options {
+  /// Permits a process held when it ended come back (promptly), and each
+  /// acquisition that takes one reports owner_died(). For resource counts
+  /// where each process releases what it acquired; on a semaphore used for
+  /// signalling it would hand out permits nobody released.
+  bool reclaim_on_death = false;
+};
+
+/// Python's Semaphore. release() past the initial value is allowed up to
+/// max_value; get_value() is exact.
+///
+/// Permits of a process that ended (its acquisitions minus its releases,
+/// never below 0) are lost by default, as in Python, and counted by
+/// lost_permits(); with reclaim_on_death they come back. The semaphore
+/// keeps this account for up to 8 processes holding permits at once;
+/// permits of further processes are neither counted nor reclaimed.
+///
+/// Errors: semaphore(n) with n < 0 throws usage_error("semaphore initial
+/// value must be >= 0"); release() at max_value throws usage_error(
+/// "semaphore or lock released too many times"); construction as mutex.
+/// Python: multiprocessing.Semaphore.
+class semaphore : public detail::sync::acquire_family<semaphore> {
+ public:
+  static constexpr int max_value = 2147483647;  // SEM_VALUE_MAX
+  explicit semaphore(int value = 1, semaphore_options options = {});
+  void release();
+  /// Exact: the permits available now. Python: get_value().
+  int get_value() const;
+  /// Permits held by processes that ended and not given back (0 with
+  /// reclaim_on_death).
+  std::size_t lost_permits() const;
+
+ protected:
+  semaphore(int value, int maximum, semaphore_options options);
+
+ private:
+  friend class detail::sync::acquire_family<semaphore>;
+  acquire_result try_acquire();
+  acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
+  detail::sync::semaphore_state& shared() const noexcept;
+  detail::sync::cell_ref cell_;
+};
+
+/// Python's BoundedSemaphore: release() when the value is the initial one
+/// throws usage_error("semaphore or lock released too many times"),
+/// atomically — the value is never above it at any observation, whatever
+/// number of processes race. bounded_semaphore(0) is allowed.
+class bounded_semaphore : public semaphore {
+ public:
+  explicit bounded_semaphore(int value = 1, semaphore_options options = {});
+};
+
+/// Python's Event. set() never waits for another process and is
+/// async-signal-safe: a signal handler may set the event the interrupted
+/// thread waits on (gh-85772 deadlocks in Python). is_set() never blocks.
+/// A waiter that died cannot delay set().
+///
+/// Errors: construction as mutex; nothing else throws.
+/// Python: multiprocessing.Event.
+class event {
+ public:
+  event();
+  bool is_set() const noexcept;
+  /// Async-signal-safe.
+  void set() noexcept;
+  void clear() noexcept;
+  /// Waits until the flag is set.
+  void wait() { (void)wait_steady(std::nullopt); }
+  /// The flag at return: false when `timeout` passed unset.
+  template <class Rep, class Period>
+  bool wait(std::chrono::duration<Rep, Period> timeout) {
+    return wait_steady(detail::deadline_after(timeout));
+  }
+  template <class Clock, class Duration>
+  bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
+    return detail::wait_until_deadline(
+        deadline, [&](const std::optional<detail::steady_deadline>& at) {
+          return wait_steady(at);
+        });
+  }
+
+ private:
+  bool wait_steady(const std::optional<detail::steady_deadline>& deadline);
+  detail::sync::event_state& shared() const noexcept;
+  detail::sync::cell_ref cell_;
+};
+
+}  // namespace multiproc
