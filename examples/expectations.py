@@ -194,4 +194,16 @@ EXAMPLES = {
         ],
         wall=(0.85, 8),
     ),
+    "16_lock_owner_died": dict(
+        lines=[
+            line(0, OUT, r"Child: holding the lock, about to be killed",
+                 at=(0, 2)),
+            line(1, OUT, r"Main: the lock is held"),
+            line(2, OUT, r"Main: child ended with exit code -9"),
+            # Taken over at once, not after the 2 s timeout.
+            line(3, OUT, r"Main: acquired true, owner died true", at=(0, 1.5)),
+            line(4, OUT, r"Main: acquired again, owner died false"),
+        ],
+        wall=(0, 3),
+    ),
 }
