@@ -33,11 +33,17 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
+#include <concepts>
 #include <optional>
+#include <type_traits>
+#include <variant>
 
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/sync_acquire.hpp"
 #include "multiproc/detail/sync_cell.hpp"
+#include "multiproc/errors.hpp"
 
 namespace multiproc {
 
@@ -46,6 +52,8 @@ namespace detail::sync {
 struct rlock_state;
 struct semaphore_state;
 struct event_state;
+struct condition_state;
+struct barrier_state;
 }  // namespace detail::sync
 
 /// Python's Lock: not reentrant, released by any thread or process.
@@ -100,6 +108,10 @@ class rlock : public detail::sync::acquire_family<rlock> {
 
  private:
   friend class detail::sync::acquire_family<rlock>;
+  friend class condition;
+  bool is_owned() const;         // by the calling thread
+  std::uint32_t release_all();   // every level; returns the depth
+  acquire_result restore(std::uint32_t depth);  // acquire(), then that depth
   acquire_result try_acquire();
   acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
   acquire_result took(int outcome);
@@ -159,6 +171,90 @@ class bounded_semaphore : public semaphore {
   explicit bounded_semaphore(int value = 1, semaphore_options options = {});
 };
 
+/// Python's Condition, over a mutex or an rlock (a new rlock by default,
+/// as in Python). notify() and notify_all() never wait for a waiter: a
+/// waiter that died inside wait() is not counted, cannot delay a notify
+/// and cannot absorb one (gh-75158, glibc bug 21422). notify(n) wakes
+/// exactly min(n, live waiters) of those waiting when it was called, in
+/// the order they began waiting; wait() returns true only after a notify
+/// counted it (no spurious wake-ups), false at its timeout.
+///
+/// wait() releases the lock completely (every rlock level) and restores
+/// the same depth before returning; if that re-acquisition takes the lock
+/// over from a holder that ended, owner_died() is true.
+///
+/// The acquire family and owner_died() are those of its lock.
+///
+/// Errors: wait*() without holding the lock throws usage_error("must
+/// acquire() condition before using wait()"); notify*() without it throws
+/// usage_error("lock is not owned") — always, where Python's asserts vanish
+/// under -O. "Holding" a mutex-based condition means the mutex is locked
+/// (by anyone, as in Python); an rlock must be owned by the calling thread.
+/// Python: multiprocessing.Condition.
+class condition : public detail::sync::acquire_family<condition> {
+ public:
+  condition();
+  explicit condition(mutex lock);
+  explicit condition(rlock lock);
+  void release();
+  bool owner_died() const;
+
+  void wait() { (void)wait_steady(std::nullopt); }
+  /// False: timed out.
+  template <class Rep, class Period>
+  bool wait(std::chrono::duration<Rep, Period> timeout) {
+    return wait_steady(detail::deadline_after(timeout));
+  }
+  template <class Clock, class Duration>
+  bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
+    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+      return wait_steady(detail::steady_deadline_from(deadline));
+    } else {
+      // One wait per call, so that a notify is never consumed twice; a
+      // jump of `Clock` is followed at the next call.
+      return wait_steady(detail::deadline_after(detail::time_left(deadline)));
+    }
+  }
+  /// std's spelling: while (!pred()) wait();
+  template <std::predicate Predicate>
+  void wait(Predicate pred) {
+    while (!pred()) wait();
+  }
+  /// Python's wait_for: returns the predicate's last value.
+  template <class Predicate>
+  auto wait_for(Predicate pred) {
+    auto result = pred();
+    while (!result) {
+      wait();
+      result = pred();
+    }
+    return result;
+  }
+  template <class Predicate, class Rep, class Period>
+  auto wait_for(Predicate pred, std::chrono::duration<Rep, Period> timeout) {
+    const auto deadline = detail::deadline_after(timeout);
+    auto result = pred();
+    while (!result) {
+      const bool notified = wait_steady(deadline);
+      result = pred();
+      if (!notified) break;
+    }
+    return result;
+  }
+  void notify(int n = 1);
+  void notify_all();
+
+ private:
+  friend class detail::sync::acquire_family<condition>;
+  acquire_result try_acquire();
+  acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
+  bool wait_steady(const std::optional<detail::steady_deadline>& deadline);
+  bool is_owned() const;
+  detail::sync::condition_state& shared() const noexcept;
+  std::variant<mutex, rlock> lock_;
+  detail::sync::cell_ref cell_;
+};
+
 /// Python's Event. set() never waits for another process and is
 /// async-signal-safe: a signal handler may set the event the interrupted
 /// thread waits on (gh-85772 deadlocks in Python). is_set() never blocks.
@@ -191,6 +287,65 @@ class event {
  private:
   bool wait_steady(const std::optional<detail::steady_deadline>& deadline);
   detail::sync::event_state& shared() const noexcept;
+  detail::sync::cell_ref cell_;
+};
+
+struct barrier_options {
+  /// Run once per trip, by the party that trips it (the last to arrive),
+  /// before anyone is released. If it throws, that exception leaves its
+  /// wait() and the others get broken_barrier_error (action_failed).
+  std::function<void()> action{};
+  /// The default timeout of wait().
+  std::optional<std::chrono::nanoseconds> timeout{};
+};
+
+/// Python's Barrier. wait() returns the arrival index 0 .. parties-1; the
+/// last to arrive trips it. A timeout breaks it for everyone (timeout), as
+/// do abort() and reset() (for the parties waiting then). Broken stays
+/// broken until reset(); wait() on a broken barrier throws at once.
+///
+/// A party that ends while waiting (or while running the action) breaks
+/// the barrier promptly with party_died: every party waiting then, and
+/// every wait() until reset(), throws — never a hang (gh-123899). A party
+/// that ends before arriving is indistinguishable from a late one: only a
+/// timeout ends that wait. Tripping never waits for another process.
+///
+/// Errors: barrier(n) with n < 1 throws usage_error("parties must be > 0");
+/// wait() throws broken_barrier_error with its cause(); construction as
+/// mutex.
+/// Python: multiprocessing.Barrier.
+class barrier {
+ public:
+  explicit barrier(int parties, barrier_options options = {});
+  int wait() {
+    return wait_steady(timeout_ ? detail::deadline_after(*timeout_)
+                                : std::nullopt);
+  }
+  template <class Rep, class Period>
+  int wait(std::chrono::duration<Rep, Period> timeout) {
+    return wait_steady(detail::deadline_after(timeout));
+  }
+  template <class Clock, class Duration>
+  int wait_until(std::chrono::time_point<Clock, Duration> deadline) {
+    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+      return wait_steady(detail::steady_deadline_from(deadline));
+    } else {
+      return wait_steady(detail::deadline_after(detail::time_left(deadline)));
+    }
+  }
+  void reset();
+  void abort();
+  int parties() const noexcept { return parties_; }
+  /// Live parties blocked in wait().
+  int n_waiting() const;
+  bool broken() const;
+
+ private:
+  int wait_steady(const std::optional<detail::steady_deadline>& deadline);
+  detail::sync::barrier_state& shared() const noexcept;
+  int parties_;
+  std::shared_ptr<const std::function<void()>> action_;
+  std::optional<std::chrono::nanoseconds> timeout_;
   detail::sync::cell_ref cell_;
 };
 

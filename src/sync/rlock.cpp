@@ -79,6 +79,23 @@ void rlock::release() {
   (void)lw::release(s.word);
 }
 
+bool rlock::is_owned() const {
+  return owned_by(lw::peek(shared().word), detail::sync::thread_participant());
+}
+
+std::uint32_t rlock::release_all() {
+  auto& s = shared();
+  const std::uint32_t depth = depth_of(s.depth).exchange(0);
+  (void)lw::release(s.word);
+  return depth;
+}
+
+acquire_result rlock::restore(std::uint32_t depth) {
+  const acquire_result got = acquire();
+  depth_of(shared().depth).store(depth, std::memory_order_relaxed);
+  return got;
+}
+
 bool rlock::owner_died() const {
   const std::uint32_t seen = lw::peek(shared().word);
   return (seen & lw::kLocked) != 0 && (seen & lw::kTakenOver) != 0;

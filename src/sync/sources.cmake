@@ -3,6 +3,8 @@
 # liveness the kernel reports.
 target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/arena.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/barrier.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/condition.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fork_hooks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/futex_wait.cpp
