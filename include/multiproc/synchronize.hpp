@@ -43,6 +43,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/sync_acquire.hpp"
 #include "multiproc/detail/sync_cell.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 
 namespace multiproc {
@@ -194,8 +195,8 @@ class bounded_semaphore : public semaphore {
 class condition : public detail::sync::acquire_family<condition> {
  public:
   condition();
-  explicit condition(mutex lock);
-  explicit condition(rlock lock);
+  explicit condition(mutex with_lock);
+  explicit condition(rlock with_lock);
   void release();
   bool owner_died() const;
 
@@ -348,5 +349,22 @@ class barrier {
   std::optional<std::chrono::nanoseconds> timeout_;
   detail::sync::cell_ref cell_;
 };
+
+namespace detail::sync {
+template <>
+struct is_handle<mutex> : std::true_type {};
+template <>
+struct is_handle<rlock> : std::true_type {};
+template <>
+struct is_handle<semaphore> : std::true_type {};
+template <>
+struct is_handle<bounded_semaphore> : std::true_type {};
+template <>
+struct is_handle<condition> : std::true_type {};
+template <>
+struct is_handle<event> : std::true_type {};
+template <>
+struct is_handle<barrier> : std::true_type {};
+}  // namespace detail::sync
 
 }  // namespace multiproc

@@ -70,10 +70,10 @@ void unlink(sync::condition_state& s, waiter_node* node) {
 }  // namespace
 
 condition::condition() : condition(rlock()) {}
-condition::condition(mutex lock)
-    : lock_(std::move(lock)), cell_(sizeof(sync::condition_state)) {}
-condition::condition(rlock lock)
-    : lock_(std::move(lock)), cell_(sizeof(sync::condition_state)) {}
+condition::condition(mutex with_lock)
+    : lock_(std::move(with_lock)), cell_(sizeof(sync::condition_state)) {}
+condition::condition(rlock with_lock)
+    : lock_(std::move(with_lock)), cell_(sizeof(sync::condition_state)) {}
 
 sync::condition_state& condition::shared() const noexcept {
   return *static_cast<sync::condition_state*>(cell_.get());
