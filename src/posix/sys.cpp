@@ -196,4 +196,12 @@ int futex_wake(const std::uint32_t* word, int count) noexcept {
       ::syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0));
 }
 
+int shm_open(const char* name, int flags, mode_t mode) noexcept {
+  return fails(call::shm_open) ? -1 : ::shm_open(name, flags, mode);
+}
+
+int shm_unlink(const char* name) noexcept {
+  return fails(call::shm_unlink) ? -1 : ::shm_unlink(name);
+}
+
 }  // namespace multiproc::detail::sys

@@ -58,6 +58,9 @@ enum class call {
   timer_settime,
   // Waiting in shared memory (src/sync/).
   futex_wait,
+  // Named shared memory (src/shm/).
+  shm_open,
+  shm_unlink,
   count_  // number of entries; keep last
 };
 
@@ -112,5 +115,8 @@ int futex_wait(const std::uint32_t* word, std::uint32_t expected,
 /// FUTEX_WAKE of up to `count` sleepers on `word`; returns how many woke.
 /// Not injectable: like close(), a wake releases and cannot usefully fail.
 int futex_wake(const std::uint32_t* word, int count) noexcept;
+/// shm_open(3) with `name` as given (with its leading '/').
+int shm_open(const char* name, int flags, mode_t mode) noexcept;
+int shm_unlink(const char* name) noexcept;
 
 }  // namespace multiproc::detail::sys
