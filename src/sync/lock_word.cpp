@@ -85,11 +85,10 @@ outcome acquire(std::uint32_t& raw, std::uint32_t me,
 
 bool release(std::uint32_t& raw) noexcept {
   word_ref word(raw);
-  std::uint32_t seen = word.load(std::memory_order_relaxed);
-  do {
-    if ((seen & kLocked) == 0) return false;
-  } while (!word.compare_exchange_weak(seen, 0, std::memory_order_release,
-                                       std::memory_order_relaxed));
+  // One exchange; a free word (a release too many) is put back as it was:
+  // 0 stays 0, and nothing else is ever free.
+  const std::uint32_t seen = word.exchange(0, std::memory_order_release);
+  if ((seen & kLocked) == 0) return false;
   if ((seen & kWaiters) != 0) wake(raw, 1);
   return true;
 }

@@ -1,6 +1,7 @@
 // mp::lock (class mutex): a lock word (lock_word.hpp) whose holder is the
 // holding *process*, so that only the end of the process counts (API.md:
 // a thread that ends holding a Lock leaves it held, as in Python).
+#include <atomic>
 #include <cstdint>
 
 #include "multiproc/errors.hpp"
@@ -35,6 +36,13 @@ acquire_result mutex::try_acquire() {
 acquire_result mutex::acquire_steady(
     const std::optional<detail::steady_deadline>& deadline) {
   const std::uint32_t me = detail::sync::process_participant();
+  // The uncontended case in one CAS, before any clock read or call.
+  std::uint32_t free_word = 0;
+  if (std::atomic_ref<std::uint32_t>(word()).compare_exchange_strong(
+          free_word, lw::kLocked | me, std::memory_order_acquire,
+          std::memory_order_relaxed)) {
+    return {true, false};
+  }
   if (deadline && *deadline <= std::chrono::steady_clock::now()) {
     return result_of(lw::try_once(word(), me));
   }
