@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "posix/sys.hpp"
 #include "support/child_io.hpp"
 #include "support/timing.hpp"
 #include "sync_test_support.hpp"
@@ -354,6 +355,45 @@ TEST(SyncLock, SignalDoesNotShortenTheWait) {
   ::sigaction(SIGALRM, &old, nullptr);
   EXPECT_GE(watch.elapsed(), 300ms);
   l.release();
+}
+
+// EINTR (and every other early return of the futex) is retried inside:
+// the wait still lasts until its deadline.
+TEST(SyncLock, InterruptedFutexWaitsGoOnToTheDeadline) {
+  namespace sys = multiproc::detail::sys;
+  mp::lock l;
+  ASSERT_TRUE(l.acquire());
+  sys::inject_failure(sys::call::futex_wait, EINTR, 1000);
+  mpt::stopwatch watch;
+  std::thread waiter([&] { EXPECT_FALSE(l.acquire(150ms)); });
+  waiter.join();
+  sys::clear_injected_failures();
+  EXPECT_GE(watch.elapsed(), 150ms);
+  l.release();
+}
+
+// A fork while another thread is inside a lock operation: the child uses
+// the lock normally (no library-internal lock inherited held).
+TEST(SyncLock, ForkWhileAnotherThreadHammersLocks) {
+  std::atomic<bool> stop{false};
+  std::thread hammer([&] {
+    while (!stop.load()) {
+      mp::lock fresh;  // allocation, holdings list, release
+      fresh.lock();
+      fresh.unlock();
+    }
+  });
+  mp::lock l;
+  for (int i = 0; i < 20; ++i) {
+    auto report = mpt::run_in_child([l]() mutable {
+      mp::lock made_here;
+      std::lock_guard g(l);
+      return std::string(made_here.acquire(false) ? "ok" : "busy");
+    });
+    EXPECT_EQ(report.text, "ok");
+  }
+  stop = true;
+  hammer.join();
 }
 
 TEST(SyncLock, HandlesCopyAndMoveToTheSameObject) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <system_error>
 
 #include "posix/sys.hpp"
@@ -22,8 +23,7 @@ constexpr std::size_t kFirstCell = kParticipantsOffset + kParticipantsBytes;
 constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 40) - 1;
 
 std::atomic<std::byte*> g_base{nullptr};
-std::mutex g_map_mutex;  // only first use; a child inherits it unlocked
-                         // (no fork happens while it is held: see arena())
+std::mutex g_map_mutex;  // first use only; held across fork() (fork_hooks)
 
 std::byte* map_arena() {
   // MFD_CLOEXEC: an exec'd program must not keep the arena alive.
@@ -75,19 +75,21 @@ std::byte* arena_if_mapped() noexcept {
 std::byte* arena() {
   std::byte* base = g_base.load(std::memory_order_acquire);
   if (base != nullptr) return base;
-  {
-    std::lock_guard lock(g_map_mutex);
-    base = g_base.load(std::memory_order_acquire);
-    if (base == nullptr) {
-      base = map_arena();
-      g_base.store(base, std::memory_order_release);
-    }
-  }
-  // Outside the lock: it installs the fork handlers, which must not run
-  // while g_map_mutex is held.
+  // The fork handlers first: they hold g_map_mutex across fork(), so a
+  // child never inherits it locked by a thread mapping the arena now.
   on_arena_mapped();
+  std::lock_guard lock(g_map_mutex);
+  base = g_base.load(std::memory_order_acquire);
+  if (base == nullptr) {
+    base = map_arena();
+    g_base.store(base, std::memory_order_release);
+  }
   return base;
 }
+
+void arena_before_fork() noexcept { g_map_mutex.lock(); }
+void arena_after_fork_in_parent() noexcept { g_map_mutex.unlock(); }
+void arena_after_fork_in_child() noexcept { new (&g_map_mutex) std::mutex; }
 
 void* allocate_cell(std::size_t bytes) {
   std::byte* base = arena();

@@ -51,9 +51,14 @@ std::byte* arena_if_mapped() noexcept;
 /// Errors: std::system_error (ENOMEM) when the arena is full.
 void* allocate_cell(std::size_t bytes);
 
-/// Installs the fork handlers (fork_hooks.cpp) once, after the first
+/// Installs the fork handlers (fork_hooks.cpp) once, before the first
 /// mapping. Errors: none that it can report; see fork_hooks.cpp.
 void on_arena_mapped() noexcept;
+
+/// For the fork handlers: hold the mapping lock across fork().
+void arena_before_fork() noexcept;
+void arena_after_fork_in_parent() noexcept;
+void arena_after_fork_in_child() noexcept;
 
 /// Gives back a cell from allocate_cell(`bytes`); it may be reused at once.
 void free_cell(void* cell, std::size_t bytes) noexcept;

@@ -19,13 +19,20 @@ namespace {
 
 std::atomic<bool> g_installed{false};
 
-void before_fork() noexcept { holdings_before_fork(); }
-void in_parent() noexcept { holdings_after_fork_in_parent(); }
+void before_fork() noexcept {
+  arena_before_fork();
+  holdings_before_fork();
+}
+void in_parent() noexcept {
+  holdings_after_fork_in_parent();
+  arena_after_fork_in_parent();
+}
 void in_child() noexcept {
   holdings_after_fork_in_child();
+  arena_after_fork_in_child();
   // The child's only thread claims the child's token now, so the token
   // lives exactly as long as the child's initial thread.
-  claim_after_fork();
+  if (arena_if_mapped() != nullptr) claim_after_fork();
 }
 
 }  // namespace
