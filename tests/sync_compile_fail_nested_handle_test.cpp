@@ -3,6 +3,7 @@
 #include <vector>
 
 int main() {
-  auto events = multiproc::call([] { return std::vector<multiproc::event>(2); });
+  auto events =
+      multiproc::call([] { return std::vector<multiproc::event>(2); });
   return events.empty() ? 1 : 0;
 }

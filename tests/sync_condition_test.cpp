@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <multiproc/multiproc.hpp>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>

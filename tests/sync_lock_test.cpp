@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <multiproc/multiproc.hpp>
+#include <mutex>
 #include <thread>
 #include <vector>
 

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <multiproc/multiproc.hpp>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -64,7 +64,8 @@ TEST(SyncRlock, AnotherThreadCannotReleaseOrTake) {
 TEST(SyncRlock, AnotherProcessCannotRelease) {
   mp::rlock r;
   ASSERT_TRUE(r.acquire());
-  auto report = mpt::run_in_child([r]() mutable { return message_of_release(r); });
+  auto report =
+      mpt::run_in_child([r]() mutable { return message_of_release(r); });
   EXPECT_EQ(report.text, kNotOwned);
   EXPECT_TRUE(r.locked());
   r.release();

@@ -50,10 +50,10 @@ TEST(SyncScale, AMillionLocksNoDescriptorsSharedWithAChild) {
   EXPECT_LT(mapping_count(), maps_before + 10);
   std::printf(
       "[ measured ] %zu locks: %.1f ms to construct, %.1f MiB resident\n",
-      kLocks,
-      std::chrono::duration<double, std::milli>(made - start).count(),
+      kLocks, std::chrono::duration<double, std::milli>(made - start).count(),
       static_cast<double>(resident_kib() - rss_before) / 1024.0);
-  for (std::size_t i = 0; i < kLocks; i += 1000) ASSERT_TRUE(locks[i].acquire());
+  for (std::size_t i = 0; i < kLocks; i += 1000)
+    ASSERT_TRUE(locks[i].acquire());
   const auto fork_start = std::chrono::steady_clock::now();
   auto report = mpt::run_in_child([&locks] {
     std::size_t held = 0;

@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <multiproc/multiproc.hpp>
+#include <mutex>
 #include <string>
 #include <thread>
 

@@ -29,7 +29,8 @@ std::set<std::string> dev_shm() {
 }
 
 std::string unique_name(const char* what) {
-  return std::string("multiproc-test-") + what + "-" + std::to_string(::getpid());
+  return std::string("multiproc-test-") + what + "-" +
+         std::to_string(::getpid());
 }
 
 mp::shared_memory_options create_named(const std::string& name,
@@ -80,10 +81,12 @@ TEST(SyncSharedMemory, AnonymousReachesChildrenAndNamesNothing) {
 TEST(SyncSharedMemory, PythonMessagesAndErrnos) {
   EXPECT_EQ(usage_message([] { mp::shared_memory m(create_named("", 0)); }),
             "'size' must be a positive number different from zero");
-  EXPECT_EQ(usage_message([] { mp::shared_memory m(static_cast<std::size_t>(-1)); }),
-            "'size' must be a positive integer");
-  EXPECT_EQ(usage_message([] { mp::shared_memory m(mp::shared_memory_options{}); }),
-            "'name' can only be None if create=True");
+  EXPECT_EQ(
+      usage_message([] { mp::shared_memory m(static_cast<std::size_t>(-1)); }),
+      "'size' must be a positive integer");
+  EXPECT_EQ(
+      usage_message([] { mp::shared_memory m(mp::shared_memory_options{}); }),
+      "'name' can only be None if create=True");
   EXPECT_EQ(mpt::thrown_by([] {
               mp::shared_memory m(attach("multiproc-does-not-exist"));
             }),
@@ -92,8 +95,9 @@ TEST(SyncSharedMemory, PythonMessagesAndErrnos) {
             std::errc::invalid_argument);
   const std::string name = unique_name("exists");
   mp::shared_memory first(create_named(name, 16));
-  EXPECT_EQ(mpt::thrown_by([&] { mp::shared_memory m(create_named(name, 16)); }),
-            std::errc::file_exists);
+  EXPECT_EQ(
+      mpt::thrown_by([&] { mp::shared_memory m(create_named(name, 16)); }),
+      std::errc::file_exists);
   first.unlink();
   EXPECT_EQ(mpt::thrown_by([&] { first.unlink(); }),
             std::errc::no_such_file_or_directory);

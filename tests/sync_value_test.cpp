@@ -3,8 +3,8 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <multiproc/multiproc.hpp>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>

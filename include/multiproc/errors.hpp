@@ -105,7 +105,13 @@ class cancelled_error : public std::runtime_error {
 
 /// What broke a barrier (multiproc/synchronize.hpp), in
 /// broken_barrier_error::cause().
-enum class barrier_broken_by { timeout, abort, reset, party_died, action_failed };
+enum class barrier_broken_by {
+  timeout,
+  abort,
+  reset,
+  party_died,
+  action_failed
+};
 
 /// A barrier is broken: wait() threw this for every party waiting when it
 /// broke, and throws it at once until reset(). what() says the cause:

@@ -31,11 +31,11 @@
 namespace multiproc {
 
 struct shared_memory_options {
-  std::string name{};        // empty: anonymous (nothing under /dev/shm)
+  std::string name{};  // empty: anonymous (nothing under /dev/shm)
   bool create = false;
-  std::size_t size = 0;      // create: the size; attach: ignored
-  bool track = true;         // named + create: the creator unlinks the name
-                             // when it lets go (Python 3.13's `track`)
+  std::size_t size = 0;  // create: the size; attach: ignored
+  bool track = true;     // named + create: the creator unlinks the name
+                         // when it lets go (Python 3.13's `track`)
 };
 
 namespace detail::shm {

@@ -108,7 +108,8 @@ class value : public detail::sync::locked_object<value<T, Lock>, Lock> {
   value() : value(T{}) {}
   explicit value(const T& initial) : value(initial, Lock()) {}
   /// Python's Value(t, v, lock=lock): that very lock.
-  value(const T& initial, Lock with_lock) : base(std::move(with_lock)), cell_(sizeof(T)) {
+  value(const T& initial, Lock with_lock)
+      : base(std::move(with_lock)), cell_(sizeof(T)) {
     ::new (cell_.get()) T(initial);
   }
   /// Python's v.value: a copy, taken under the lock.
@@ -151,7 +152,9 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
     std::uninitialized_value_construct_n(data(), size_);
   }
   array(std::span<const T> init, Lock with_lock)
-      : base(std::move(with_lock)), size_(init.size()), cell_(bytes(init.size())) {
+      : base(std::move(with_lock)),
+        size_(init.size()),
+        cell_(bytes(init.size())) {
     std::uninitialized_copy(init.begin(), init.end(), data());
   }
 
@@ -192,7 +195,8 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
 
  private:
   static std::size_t bytes(std::size_t n) {
-    if (n > (std::size_t{1} << 40) / sizeof(T)) throw std::bad_array_new_length();
+    if (n > (std::size_t{1} << 40) / sizeof(T))
+      throw std::bad_array_new_length();
     return n * sizeof(T);
   }
   T* data() const noexcept { return static_cast<T*>(cell_.get()); }

@@ -32,10 +32,10 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <concepts>
 #include <optional>
 #include <type_traits>
 #include <variant>
@@ -110,8 +110,8 @@ class rlock : public detail::sync::acquire_family<rlock> {
  private:
   friend class detail::sync::acquire_family<rlock>;
   friend class condition;
-  bool is_owned() const;         // by the calling thread
-  std::uint32_t release_all();   // every level; returns the depth
+  bool is_owned() const;        // by the calling thread
+  std::uint32_t release_all();  // every level; returns the depth
   acquire_result restore(std::uint32_t depth);  // acquire(), then that depth
   acquire_result try_acquire();
   acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);

@@ -28,9 +28,9 @@ struct segment {
   std::size_t size = 0;
   std::size_t mapped = 0;  // what mmap was given (size, at least 1)
   int fd = -1;
-  std::string name;       // without the leading '/'; empty: anonymous
+  std::string name;  // without the leading '/'; empty: anonymous
   bool unlink_on_close = false;
-  pid_t creator = 0;      // a fork child of the creator is not the creator
+  pid_t creator = 0;  // a fork child of the creator is not the creator
 
   ~segment() { close(); }
 
@@ -85,7 +85,8 @@ shared_memory::shared_memory(shared_memory_options options) {
     fd = sys::memfd_create("multiproc-shared-memory", MFD_CLOEXEC);
     if (fd < 0) throw_errno(errno, "memfd_create");
   } else {
-    const int flags = O_RDWR | O_CLOEXEC | (options.create ? O_CREAT | O_EXCL : 0);
+    const int flags =
+        O_RDWR | O_CLOEXEC | (options.create ? O_CREAT | O_EXCL : 0);
     fd = sys::shm_open(path.c_str(), flags, 0600);
     if (fd < 0) throw_errno(errno, path);
     created_name = options.create;
@@ -98,7 +99,8 @@ shared_memory::shared_memory(shared_memory_options options) {
   };
   std::size_t size = options.size;
   if (options.create) {
-    if (sys::ftruncate(fd, static_cast<off_t>(size)) != 0) fail(errno, "ftruncate");
+    if (sys::ftruncate(fd, static_cast<off_t>(size)) != 0)
+      fail(errno, "ftruncate");
   } else {
     struct stat st {};
     if (sys::fstat(fd, &st) != 0) fail(errno, "fstat");
@@ -107,8 +109,8 @@ shared_memory::shared_memory(shared_memory_options options) {
   // mmap refuses a length of 0 (an attached empty segment): map one page
   // of nothing, and show an empty buf().
   const std::size_t mapped = size > 0 ? size : 1;
-  void* base = sys::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_SHARED,
-                         fd, 0);
+  void* base =
+      sys::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) fail(errno, "mmap");
   s->base = static_cast<std::byte*>(base);
   s->size = size;

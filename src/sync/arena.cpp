@@ -51,7 +51,8 @@ std::byte* map_arena() {
 }
 
 arena_header& header() noexcept {
-  return *reinterpret_cast<arena_header*>(g_base.load(std::memory_order_acquire));
+  return *reinterpret_cast<arena_header*>(
+      g_base.load(std::memory_order_acquire));
 }
 
 int size_class(std::size_t bytes) noexcept {
@@ -128,8 +129,8 @@ void* allocate_cell(std::size_t bytes) {
       throw std::system_error(ENOMEM, std::generic_category(),
                               "multiproc: shared arena full");
     }
-  } while (!bump.compare_exchange_weak(at, start + size,
-                                       std::memory_order_relaxed));
+  } while (
+      !bump.compare_exchange_weak(at, start + size, std::memory_order_relaxed));
   return base + start;
 }
 
@@ -137,16 +138,17 @@ void free_cell(void* cell, std::size_t bytes) noexcept {
   std::byte* base = arena_if_mapped();
   arena_header& h = header();
   const int k = size_class(bytes);
-  const auto offset = static_cast<std::uint64_t>(
-      static_cast<std::byte*>(cell) - base) / kSmallestCell;
+  const auto offset =
+      static_cast<std::uint64_t>(static_cast<std::byte*>(cell) - base) /
+      kSmallestCell;
   std::atomic_ref<std::uint64_t> next(*static_cast<std::uint64_t*>(cell));
   std::atomic_ref<std::uint64_t> head(h.free_heads[k]);
   std::uint64_t old = head.load(std::memory_order_relaxed);
   do {
     next.store(old & kOffsetMask, std::memory_order_relaxed);
-  } while (!head.compare_exchange_weak(
-      old, offset | (((old >> 40) + 1) << 40), std::memory_order_release,
-      std::memory_order_relaxed));
+  } while (!head.compare_exchange_weak(old, offset | (((old >> 40) + 1) << 40),
+                                       std::memory_order_release,
+                                       std::memory_order_relaxed));
 }
 
 }  // namespace multiproc::detail::sync

@@ -35,7 +35,7 @@ struct arena_header {
   // low 40 bits, an ABA tag in the high 24 (a process may be preempted, or
   // die, between reading the head and swapping it).
   std::uint64_t free_heads[kSizeClasses];
-  std::uint32_t participant_cursor;  // where the next claim starts looking
+  std::uint32_t participant_cursor;       // where the next claim starts looking
   std::uint32_t participant_chunks[256];  // 0 unset, 1 being set, 2 ready
 };
 

@@ -31,7 +31,7 @@ struct detail::sync::barrier_state {
   std::uint32_t count;   // parties arrived in this round
   std::uint32_t broken;  // 0, or 1 + barrier_broken_by
   std::uint32_t unused;
-  std::uint64_t head;    // arena offset of the first waiting node, 0: none
+  std::uint64_t head;  // arena offset of the first waiting node, 0: none
 };
 
 namespace {
@@ -45,9 +45,9 @@ struct party_node {
 };
 
 party_node* node_at(std::uint64_t offset) {
-  return offset == 0 ? nullptr
-                     : reinterpret_cast<party_node*>(sync::arena_if_mapped() +
-                                                     offset);
+  return offset == 0
+             ? nullptr
+             : reinterpret_cast<party_node*>(sync::arena_if_mapped() + offset);
 }
 
 std::uint64_t offset_of(party_node* node) {
@@ -161,7 +161,8 @@ int barrier::wait_steady(
       break_locked(s, barrier_broken_by::party_died);
     }
   }
-  const std::uint32_t word = u32_ref(node->word).load(std::memory_order_acquire);
+  const std::uint32_t word =
+      u32_ref(node->word).load(std::memory_order_acquire);
   const auto index = static_cast<int>(node->index);
   sync::free_cell(node, sizeof(party_node));
   if (word != 1) throw_broken(word - 1);

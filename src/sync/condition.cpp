@@ -45,9 +45,9 @@ std::uint64_t offset_of(waiter_node* node) {
 }
 
 waiter_node* node_at(std::uint64_t offset) {
-  return offset == 0 ? nullptr
-                     : reinterpret_cast<waiter_node*>(sync::arena_if_mapped() +
-                                                      offset);
+  return offset == 0
+             ? nullptr
+             : reinterpret_cast<waiter_node*>(sync::arena_if_mapped() + offset);
 }
 
 // The link that points at `node` (the head, or a predecessor's next), or
@@ -113,7 +113,8 @@ bool condition::wait_steady(
     throw usage_error("must acquire() condition before using wait()");
   }
   auto& s = shared();
-  auto* node = static_cast<waiter_node*>(sync::allocate_cell(sizeof(waiter_node)));
+  auto* node =
+      static_cast<waiter_node*>(sync::allocate_cell(sizeof(waiter_node)));
   node->owner = sync::thread_participant();
   // Linked at the end: notify wakes in the order waiting began.
   std::uint64_t* last = &s.head;
@@ -137,7 +138,8 @@ bool condition::wait_steady(
   } else {
     (void)std::get<mutex>(lock_).acquire();
   }
-  const bool notified = u32_ref(node->word).load(std::memory_order_acquire) != 0;
+  const bool notified =
+      u32_ref(node->word).load(std::memory_order_acquire) != 0;
   unlink(s, node);
   sync::free_cell(node, sizeof(waiter_node));
   return notified;

@@ -29,8 +29,7 @@ std::uint32_t& mutex::word() const noexcept {
 }
 
 acquire_result mutex::try_acquire() {
-  return result_of(
-      lw::try_once(word(), detail::sync::process_participant()));
+  return result_of(lw::try_once(word(), detail::sync::process_participant()));
 }
 
 acquire_result mutex::acquire_steady(

@@ -96,7 +96,7 @@ std::uint32_t claim() {
     if (!take_token(s)) continue;
     const std::uint32_t generation = bump_generation(s);
     std::atomic_ref<std::int32_t>(s.pid).store(::getpid(),
-                                                std::memory_order_relaxed);
+                                               std::memory_order_relaxed);
     return make_id(index, generation);
   }
   throw std::system_error(EAGAIN, std::generic_category(),
@@ -124,8 +124,7 @@ std::uint32_t process_participant() {
 
 bool participant_alive(std::uint32_t id) noexcept {
   id &= kIdMask;
-  if (id == g_process_id.load(std::memory_order_relaxed) ||
-      id == t_thread_id) {
+  if (id == g_process_id.load(std::memory_order_relaxed) || id == t_thread_id) {
     return true;
   }
   participant_slot& s = slot(id & 0xFFFFu);

@@ -61,7 +61,8 @@ void credit(state_t& s, std::uint32_t me);
 // counted lost, or returned with reclaim_on_death.
 void settle(state_t& s) {
   for (auto& e : s.ledger) {
-    const std::uint32_t holder = u32_ref(e.holder).load(std::memory_order_acquire);
+    const std::uint32_t holder =
+        u32_ref(e.holder).load(std::memory_order_acquire);
     if (holder == sync::kNoParticipant || sync::participant_alive(holder)) {
       continue;
     }
@@ -197,7 +198,8 @@ acquire_result semaphore::acquire_steady(
   for (;;) {
     u32_ref(s.sleepers).fetch_add(1);
     sync::slept how = sync::slept::changed;
-    if (u32_ref(s.value).load() == 0) how = sync::sleep_on(s.value, 0, deadline);
+    if (u32_ref(s.value).load() == 0)
+      how = sync::sleep_on(s.value, 0, deadline);
     u32_ref(s.sleepers).fetch_sub(1);
     if (auto got = try_acquire(); got.acquired()) return got;
     if (how == sync::slept::timed_out) return {};
@@ -208,7 +210,8 @@ void semaphore::release() {
   auto& s = shared();
   u32_ref value(s.value);
   std::uint32_t seen = value.load(std::memory_order_relaxed);
-  const std::uint32_t maximum = u32_ref(s.maximum).load(std::memory_order_relaxed);
+  const std::uint32_t maximum =
+      u32_ref(s.maximum).load(std::memory_order_relaxed);
   const std::uint32_t me = sync::process_participant();
   if (seen >= maximum) {
     throw usage_error("semaphore or lock released too many times");

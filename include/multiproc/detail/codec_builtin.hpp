@@ -28,9 +28,8 @@
 #include <variant>
 #include <vector>
 
-#include "multiproc/detail/sync_handle_traits.hpp"
-
 #include "multiproc/detail/codec_fields.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 
 // cereal (header-only, optional): types it can serialize travel through its
 // binary archive. Define MULTIPROC_NO_CEREAL (CMake: -DMULTIPROC_CEREAL=OFF)

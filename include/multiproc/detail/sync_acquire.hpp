@@ -63,11 +63,11 @@ class acquire_family {
   [[nodiscard]] acquire_result acquire_until(
       std::chrono::time_point<Clock, Duration> deadline) {
     acquire_result result;
-    detail::wait_until_deadline(
-        deadline, [&](const std::optional<steady_deadline>& at) {
-          result = self().acquire_steady(at);
-          return result.acquired();
-        });
+    detail::wait_until_deadline(deadline,
+                                [&](const std::optional<steady_deadline>& at) {
+                                  result = self().acquire_steady(at);
+                                  return result.acquired();
+                                });
     return result;
   }
 
