@@ -135,7 +135,10 @@ struct semaphore_options {
 /// never below 0) are lost by default, as in Python, and counted by
 /// lost_permits(); with reclaim_on_death they come back. The semaphore
 /// keeps this account for up to 8 processes holding permits at once;
-/// permits of further processes are neither counted nor reclaimed.
+/// permits of further processes are neither counted nor reclaimed, and a
+/// process that dies within a few instructions of an acquire or release
+/// may lose one permit uncounted (never counted twice, so a bounded
+/// semaphore is never raised past its bound).
 ///
 /// Errors: semaphore(n) with n < 0 throws usage_error("semaphore initial
 /// value must be >= 0"); release() at max_value throws usage_error(
