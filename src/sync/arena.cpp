@@ -134,6 +134,12 @@ void* allocate_cell(std::size_t bytes) {
   return base + start;
 }
 
+std::size_t arena_high_water() noexcept {
+  if (arena_if_mapped() == nullptr) return 0;
+  return static_cast<std::size_t>(std::atomic_ref<std::uint64_t>(header().bump)
+                                      .load(std::memory_order_relaxed));
+}
+
 void free_cell(void* cell, std::size_t bytes) noexcept {
   std::byte* base = arena_if_mapped();
   arena_header& h = header();

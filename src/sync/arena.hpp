@@ -60,6 +60,10 @@ void arena_before_fork() noexcept;
 void arena_after_fork_in_parent() noexcept;
 void arena_after_fork_in_child() noexcept;
 
+/// How far into the arena cells have ever been carved (bytes); for tests
+/// and diagnostics: it grows only when no freed cell fits.
+std::size_t arena_high_water() noexcept;
+
 /// Gives back a cell from allocate_cell(`bytes`); it may be reused at once.
 void free_cell(void* cell, std::size_t bytes) noexcept;
 
