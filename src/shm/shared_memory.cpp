@@ -116,7 +116,7 @@ shared_memory::shared_memory(shared_memory_options options) {
   s->size = size;
   s->mapped = mapped;
   s->fd = fd;
-  s->name = options.name;
+  s->name = std::move(options.name);
   s->unlink_on_close = created_name && options.track;
   s->creator = ::getpid();
   segment_ = std::move(s);

@@ -87,7 +87,7 @@ cell_ref::cell_ref(const cell_ref& other) noexcept
 }
 
 cell_ref& cell_ref::operator=(const cell_ref& other) noexcept {
-  if (holding_ == other.holding_) return *this;
+  if (this == &other || holding_ == other.holding_) return *this;
   other.holding_->handles.fetch_add(1, std::memory_order_relaxed);
   if (holding_->handles.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     let_go(holding_);
