@@ -194,4 +194,40 @@ EXAMPLES = {
         ],
         wall=(0.85, 8),
     ),
+    "16_lock_owner_died": dict(
+        lines=[
+            line(0, OUT, r"Child: holding the lock, about to be killed",
+                 at=(0, 2)),
+            line(1, OUT, r"Main: the lock is held"),
+            line(2, OUT, r"Main: child ended with exit code -9"),
+            # Taken over at once, not after the 2 s timeout.
+            line(3, OUT, r"Main: acquired true, owner died true", at=(0, 1.5)),
+            line(4, OUT, r"Main: acquired again, owner died false"),
+        ],
+        wall=(0, 3),
+    ),
+    "17_lock_serialises_reports": dict(
+        lines=[
+            # Each report whole: begins and ends alternate, whichever
+            # child comes first.
+            line(0, OUT, r"report [0-3] begins"),
+            line(1, OUT, r"report [0-3] ends"),
+            line(2, OUT, r"report [0-3] begins"),
+            line(3, OUT, r"report [0-3] ends"),
+            line(4, OUT, r"report [0-3] begins"),
+            line(5, OUT, r"report [0-3] ends"),
+            line(6, OUT, r"report [0-3] begins"),
+            line(7, OUT, r"report [0-3] ends"),
+            line(8, OUT, r"all reports in"),
+        ],
+        wall=(0, 5),
+    ),
+    "18_semaphore_limits_workers": dict(
+        lines=[
+            # Six 100 ms jobs two at a time: three waves.
+            line(0, OUT, r"at most 2 workers at once", at=(0.29, 5)),
+            line(1, OUT, r"permits back: 2"),
+        ],
+        wall=(0.29, 6),
+    ),
 }

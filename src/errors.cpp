@@ -32,7 +32,26 @@ std::string timeout_message(std::chrono::nanoseconds timeout) {
   return text;
 }
 
+const char* barrier_message(barrier_broken_by cause) {
+  switch (cause) {
+    case barrier_broken_by::timeout:
+      return "barrier broken: wait() timed out";
+    case barrier_broken_by::abort:
+      return "barrier broken: abort() was called";
+    case barrier_broken_by::reset:
+      return "barrier broken: reset() was called";
+    case barrier_broken_by::party_died:
+      return "barrier broken: a party ended while waiting";
+    case barrier_broken_by::action_failed:
+      return "barrier broken: the action threw";
+  }
+  return "barrier broken";
+}
+
 }  // namespace
+
+broken_barrier_error::broken_barrier_error(barrier_broken_by cause)
+    : std::runtime_error(barrier_message(cause)), cause_(cause) {}
 
 process_died::process_died(int exitcode)
     : std::runtime_error(died_message(exitcode)), exitcode_(exitcode) {}

@@ -121,6 +121,30 @@ class cancelled_error : public std::runtime_error {
   cancelled_error() : std::runtime_error("future was cancelled") {}
 };
 
+/// What broke a barrier (multiproc/synchronize.hpp), in
+/// broken_barrier_error::cause().
+enum class barrier_broken_by {
+  timeout,
+  abort,
+  reset,
+  party_died,
+  action_failed
+};
+
+/// A barrier is broken: wait() threw this for every party waiting when it
+/// broke, and throws it at once until reset(). what() says the cause:
+/// "barrier broken: wait() timed out" / "...: abort() was called" / "...:
+/// reset() was called" / "...: a party ended while waiting" / "...: the
+/// action threw". Python: threading.BrokenBarrierError (with no cause).
+class broken_barrier_error : public std::runtime_error {
+ public:
+  explicit broken_barrier_error(barrier_broken_by cause);
+  barrier_broken_by cause() const noexcept { return cause_; }
+
+ private:
+  barrier_broken_by cause_;
+};
+
 }  // namespace multiproc
 
 #pragma GCC visibility pop

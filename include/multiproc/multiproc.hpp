@@ -29,3 +29,6 @@
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
+#include "multiproc/shared_memory.hpp"
+#include "multiproc/shared_value.hpp"
+#include "multiproc/synchronize.hpp"

@@ -1,6 +1,7 @@
 #include "posix/sys.hpp"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -180,6 +181,27 @@ int timer_create(clockid_t clock, sigevent* event, timer_t* out) noexcept {
 int timer_settime(timer_t timer, int flags, const itimerspec* value) noexcept {
   if (fails(call::timer_settime)) return -1;
   return ::timer_settime(timer, flags, value, nullptr);
+}
+
+int futex_wait(const std::uint32_t* word, std::uint32_t expected,
+               const timespec* deadline) noexcept {
+  if (fails(call::futex_wait)) return -1;
+  return static_cast<int>(::syscall(SYS_futex, word, FUTEX_WAIT_BITSET,
+                                    expected, deadline, nullptr,
+                                    FUTEX_BITSET_MATCH_ANY));
+}
+
+int futex_wake(const std::uint32_t* word, int count) noexcept {
+  return static_cast<int>(
+      ::syscall(SYS_futex, word, FUTEX_WAKE, count, nullptr, nullptr, 0));
+}
+
+int shm_open(const char* name, int flags, mode_t mode) noexcept {
+  return fails(call::shm_open) ? -1 : ::shm_open(name, flags, mode);
+}
+
+int shm_unlink(const char* name) noexcept {
+  return fails(call::shm_unlink) ? -1 : ::shm_unlink(name);
 }
 
 }  // namespace multiproc::detail::sys

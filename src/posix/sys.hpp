@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace multiproc::detail::sys {
 
@@ -55,6 +56,11 @@ enum class call {
   prctl,
   timer_create,
   timer_settime,
+  // Waiting in shared memory (src/sync/).
+  futex_wait,
+  // Named shared memory (src/shm/).
+  shm_open,
+  shm_unlink,
   count_  // number of entries; keep last
 };
 
@@ -98,5 +104,19 @@ int setpgid(pid_t pid, pid_t pgid) noexcept;
 int prctl(int option, unsigned long arg) noexcept;
 int timer_create(clockid_t clock, sigevent* event, timer_t* out) noexcept;
 int timer_settime(timer_t timer, int flags, const itimerspec* value) noexcept;
+
+/// FUTEX_WAIT_BITSET on a word that other processes may share (not
+/// FUTEX_PRIVATE_FLAG): sleeps while `*word == expected`, until a wake or
+/// the absolute CLOCK_MONOTONIC `deadline` (null: no limit). Monotonic
+/// because FUTEX_CLOCK_REALTIME is not set (futex(2)). Returns 0 when woken,
+/// -1 with errno EAGAIN (the word differed), ETIMEDOUT or EINTR.
+int futex_wait(const std::uint32_t* word, std::uint32_t expected,
+               const timespec* deadline) noexcept;
+/// FUTEX_WAKE of up to `count` sleepers on `word`; returns how many woke.
+/// Not injectable: like close(), a wake releases and cannot usefully fail.
+int futex_wake(const std::uint32_t* word, int count) noexcept;
+/// shm_open(3) with `name` as given (with its leading '/').
+int shm_open(const char* name, int flags, mode_t mode) noexcept;
+int shm_unlink(const char* name) noexcept;
 
 }  // namespace multiproc::detail::sys

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "multiproc/detail/codec_fields.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 
 // cereal (header-only, optional): types it can serialize travel through its
 // binary archive. Define MULTIPROC_NO_CEREAL (CMake: -DMULTIPROC_CEREAL=OFF)
@@ -307,7 +308,15 @@ template <class T>
 constexpr void require_transferable() {
   using U = std::remove_cv_t<T>;
   constexpr codec_kind kind = kind_of<U>();
-  if constexpr (kind == codec_kind::pointer_like) {
+  if constexpr (sync::is_handle_v<U>) {
+    // A Part 4 handle is an address in this process's mapping of the
+    // shared arena: it has no byte image (API.md Part 4).
+    static_assert(dependent_false<U>,
+                  "a multiproc lock, queue, pipe or shared object reaches "
+                  "other processes only by inheritance: create it before "
+                  "start(), async() or the pool, and capture it or pass it "
+                  "as an argument");
+  } else if constexpr (kind == codec_kind::pointer_like) {
     static_assert(dependent_false<U>,
                   "multiproc: a pointer, reference wrapper, smart pointer, "
                   "std::string_view or std::span cannot be sent to another "

@@ -1,0 +1,84 @@
+// multiproc/shared_memory.hpp — a block of bytes every process can map
+// (API.md Part 4, Python's multiprocessing.shared_memory.SharedMemory).
+//
+//   mp::shared_memory block(1 << 20);          // anonymous: nothing named
+//   mp::process child([block] { block.buf()[0] = std::byte{42}; });
+//   child.start(); child.join();
+//
+//   mp::shared_memory named({.name = "frames", .create = true, .size = n});
+//   // another program: mp::shared_memory({.name = "frames"})
+//
+// Anonymous by default: it reaches children by fork and never appears
+// under /dev/shm. Named only on request (shm_open, mode 0600), and then
+// only its creator unlinks the name — never an attacher (gh-82300): with
+// `track` (the default) when the creator lets go (its last handle closed
+// or destroyed), with track = false when someone calls unlink(). A creator
+// killed by a signal cannot unlink; shared_memory::unlink(name) removes
+// the stale name.
+//
+// A handle: copies in this process share one mapping; a fork child
+// inherits it. Thread safety: any thread; close() must not race with use
+// of buf() spans, as with a vector's iterators.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "multiproc/detail/sync_handle_traits.hpp"
+
+namespace multiproc {
+
+struct shared_memory_options {
+  std::string name{};  // empty: anonymous (nothing under /dev/shm)
+  bool create = false;
+  std::size_t size = 0;  // create: the size; attach: ignored
+  bool track = true;     // named + create: the creator unlinks the name
+                         // when it lets go (Python 3.13's `track`)
+};
+
+namespace detail::shm {
+struct segment;  // src/shm/shared_memory.cpp
+}
+
+/// Python's SharedMemory.
+///
+/// Errors: usage_error with Python's messages for a size above
+/// PTRDIFF_MAX ("'size' must be a positive integer"), a create with size 0
+/// ("'size' must be a positive number different from zero"), no name
+/// without create ("'name' can only be None if create=True");
+/// std::system_error with Python's errno otherwise: attaching a missing
+/// name ENOENT, creating an existing one EEXIST, a name with '/' EINVAL,
+/// unlink() of a gone name ENOENT, and the OS's refusals. A construction
+/// that fails leaves no name and no mapping behind.
+class shared_memory {
+ public:
+  /// Anonymous, `size` bytes: {.create = true, .size = size}.
+  explicit shared_memory(std::size_t size);
+  /// Python's (name, create, size).
+  explicit shared_memory(shared_memory_options options);
+  /// The bytes; empty after close().
+  std::span<std::byte> buf() const noexcept;
+  /// As given, no leading '/'; empty if anonymous.
+  std::string name() const;
+  /// Exactly as requested (create) or as the segment is (attach).
+  std::size_t size() const noexcept;
+  /// Unmaps the segment in this process, for every handle here (the
+  /// creator with `track` also unlinks the name). Idempotent.
+  void close();
+  /// Removes the name; mappings stay valid. Errors: ENOENT if gone.
+  void unlink();
+  /// Removes a stale name (after a crash). Errors: ENOENT if gone.
+  static void unlink(const std::string& name);
+
+ private:
+  std::shared_ptr<detail::shm::segment> segment_;
+};
+
+namespace detail::sync {
+template <>
+struct is_handle<shared_memory> : std::true_type {};
+}  // namespace detail::sync
+
+}  // namespace multiproc
