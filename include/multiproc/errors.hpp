@@ -122,7 +122,8 @@ class cancelled_error : public std::runtime_error {
 };
 
 /// What broke a barrier (multiproc/synchronize.hpp), in
-/// broken_barrier_error::cause().
+/// broken_barrier_error::cause(). Python: none (BrokenBarrierError has no
+/// cause).
 enum class barrier_broken_by {
   timeout,
   abort,
@@ -138,7 +139,10 @@ enum class barrier_broken_by {
 /// action threw". Python: threading.BrokenBarrierError (with no cause).
 class broken_barrier_error : public std::runtime_error {
  public:
+  /// what() is the message of `cause`. Python: BrokenBarrierError() (made
+  /// by the library). Errors: std::bad_alloc.
   explicit broken_barrier_error(barrier_broken_by cause);
+  /// What broke the barrier. Python: none.
   barrier_broken_by cause() const noexcept { return cause_; }
 
  private:

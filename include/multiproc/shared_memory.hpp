@@ -30,6 +30,8 @@
 
 namespace multiproc {
 
+/// What shared_memory(options) creates or attaches.
+/// Python: SharedMemory(name, create, size, track) arguments.
 struct shared_memory_options {
   std::string name{};  // empty: anonymous (nothing under /dev/shm)
   bool create = false;
@@ -55,21 +57,33 @@ struct segment;  // src/shm/shared_memory.cpp
 class shared_memory {
  public:
   /// Anonymous, `size` bytes: {.create = true, .size = size}.
+  /// Python: SharedMemory(create=True, size=size), but never named.
+  /// Errors: usage_error for size 0 or above PTRDIFF_MAX (the class's
+  /// messages); std::system_error when memfd_create, ftruncate or mmap fail.
   explicit shared_memory(std::size_t size);
-  /// Python's (name, create, size).
+  /// Python's SharedMemory(name, create, size, track).
+  /// Errors: those of the class comment.
   explicit shared_memory(shared_memory_options options);
-  /// The bytes; empty after close().
+  /// The bytes; empty after close(). Python: SharedMemory.buf.
   std::span<std::byte> buf() const noexcept;
-  /// As given, no leading '/'; empty if anonymous.
+  /// As given, no leading '/'; empty if anonymous. Python: SharedMemory.name
+  /// (with a generated name where Python's anonymous ones have one).
+  /// Errors: std::bad_alloc.
   std::string name() const;
   /// Exactly as requested (create) or as the segment is (attach).
+  /// Python: SharedMemory.size.
   std::size_t size() const noexcept;
   /// Unmaps the segment in this process, for every handle here (the
   /// creator with `track` also unlinks the name). Idempotent.
+  /// Python: SharedMemory.close(). Errors: none.
   void close();
-  /// Removes the name; mappings stay valid. Errors: ENOENT if gone.
+  /// Removes the name; mappings stay valid. Python: SharedMemory.unlink().
+  /// Errors: std::system_error ENOENT if the name is gone or the segment is
+  /// anonymous; other shm_unlink errnos.
   void unlink();
-  /// Removes a stale name (after a crash). Errors: ENOENT if gone.
+  /// Removes a stale name (after a crash). Python: none (shm_unlink, or
+  /// SharedMemory(name).unlink()). Errors: std::system_error ENOENT if gone;
+  /// other shm_unlink errnos.
   static void unlink(const std::string& name);
 
  private:
@@ -77,6 +91,8 @@ class shared_memory {
 };
 
 namespace detail::sync {
+/// Marks shared_memory as a handle that may be inherited by children; no
+/// Python equivalent.
 template <>
 struct is_handle<shared_memory> : std::true_type {};
 }  // namespace detail::sync

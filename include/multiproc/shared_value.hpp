@@ -44,6 +44,10 @@ namespace multiproc {
 
 namespace detail::sync {
 
+/// Compile-time check that T may be the element of a value or array (not a
+/// handle, trivially copyable, not a pointer, alignof <= 16); true or a
+/// static_assert. Python: none (ctypes types only).
+/// Errors: none.
 template <class T>
 constexpr bool shareable_element() {
   static_assert(!is_handle_v<T>,
@@ -62,6 +66,8 @@ constexpr bool shareable_element() {
   return true;
 }
 
+/// Compile-time check that Lock is mutex or rlock. Python: Value's `lock`
+/// must be a Lock or an RLock. Errors: none.
 template <class Lock>
 constexpr bool value_lock() {
   static_assert(std::is_same_v<Lock, mutex> || std::is_same_v<Lock, rlock>,
@@ -70,12 +76,17 @@ constexpr bool value_lock() {
 }
 
 // The lock half that value and array share.
+/// Python: the lock half of sharedctypes' Synchronized wrappers.
 template <class Derived, class Lock>
 class locked_object : public acquire_family<Derived> {
  public:
   /// The lock that guards the object. Python: get_lock().
   Lock get_lock() const noexcept { return lock_; }
+  /// Releases the lock. Python: v.release() (v.get_lock().release()).
+  /// Errors: those of the lock's release() (usage_error when not held, or
+  /// not owned by this thread for an rlock).
   void release() { lock_.release(); }
+  /// The lock's owner_died(). Python: none. Errors: none.
   bool owner_died() const { return lock_.owner_died(); }
 
  protected:
@@ -105,24 +116,32 @@ class value : public detail::sync::locked_object<value<T, Lock>, Lock> {
   using base = detail::sync::locked_object<value<T, Lock>, Lock>;
 
  public:
+  /// T{} with a new lock. Python: Value(t).
+  /// Errors: std::system_error when the arena cannot supply the memory or
+  /// the lock.
   value() : value(T{}) {}
+  /// `initial` with a new lock. Python: Value(t, v).
+  /// Errors: as value().
   explicit value(const T& initial) : value(initial, Lock()) {}
   /// Python's Value(t, v, lock=lock): that very lock.
+  /// Errors: std::system_error when the arena cannot supply the memory.
   value(const T& initial, Lock with_lock)
       : base(std::move(with_lock)), cell_(sizeof(T)) {
     ::new (cell_.get()) T(initial);
   }
   /// Python's v.value: a copy, taken under the lock.
+  /// Errors: those of acquiring the lock (std::system_error only).
   T load() const {
     std::lock_guard held(this->lock_handle());
     return get_obj();
   }
-  /// v.value = x, under the lock.
+  /// Python: v.value = x, under the lock.
+  /// Errors: as load().
   void store(const T& v) {
     std::lock_guard held(this->lock_handle());
     get_obj() = v;
   }
-  /// The shared T itself; use it under the lock.
+  /// The shared T itself; use it under the lock. Python: v.get_obj().
   T& get_obj() const noexcept {
     return *std::launder(static_cast<T*>(cell_.get()));
   }
@@ -143,14 +162,24 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
   using base = detail::sync::locked_object<array<T, Lock>, Lock>;
 
  public:
+  /// `size` value-initialized Ts with a new lock. Python: Array(t, n).
+  /// Errors: std::bad_array_new_length when the array would exceed 2^40
+  /// bytes; std::system_error when the arena cannot supply the memory or
+  /// the lock.
   explicit array(std::size_t size) : array(size, Lock()) {}
+  /// A copy of `init` with a new lock. Python: Array(t, [..]).
+  /// Errors: as array(size).
   array(std::initializer_list<T> init)
       : array(std::span<const T>(init.begin(), init.size())) {}
   explicit array(std::span<const T> init) : array(init, Lock()) {}
+  /// As array(size), guarded by `with_lock`. Python: Array(t, n, lock=lock).
+  /// Errors: as array(size).
   array(std::size_t size, Lock with_lock)
       : base(std::move(with_lock)), size_(size), cell_(bytes(size)) {
     std::uninitialized_value_construct_n(data(), size_);
   }
+  /// As array(init), guarded by `with_lock`.
+  /// Python: Array(t, [..], lock=lock). Errors: as array(size).
   array(std::span<const T> init, Lock with_lock)
       : base(std::move(with_lock)),
         size_(init.size()),
@@ -158,30 +187,40 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
     std::uninitialized_copy(init.begin(), init.end(), data());
   }
 
+  /// The number of elements. Python: len(a).
   std::size_t size() const noexcept { return size_; }
-  /// a[i]
+  /// Python: a[i], under the lock.
+  /// Errors: std::out_of_range("invalid index") when i >= size(); those of
+  /// acquiring the lock.
   T load(std::size_t i) const {
     check(i);
     std::lock_guard held(this->lock_handle());
     return data()[i];
   }
-  /// a[i] = v
+  /// Python: a[i] = v, under the lock. Errors: as load(i).
   void store(std::size_t i, const T& v) {
     check(i);
     std::lock_guard held(this->lock_handle());
     data()[i] = v;
   }
-  /// a[:]
+  /// Python: a[:], a copy under the lock.
+  /// Errors: those of acquiring the lock.
   std::vector<T> load() const { return load(0, size_); }
-  /// a[:] = values
+  /// Python: a[:] = values.
+  /// Errors: usage_error("Can only assign sequence of same size") when
+  /// values.size() != size(); those of acquiring the lock.
   void store(std::span<const T> values) { store(0, size_, values); }
-  /// a[first:last], clamped to the array as Python's slices are.
+  /// Python: a[first:last], clamped to the array as Python's slices are.
+  /// Errors: those of acquiring the lock.
   std::vector<T> load(std::size_t first, std::size_t last) const {
     clamp(first, last);
     std::lock_guard held(this->lock_handle());
     return std::vector<T>(data() + first, data() + last);
   }
-  /// a[first:last] = values
+  /// Python: a[first:last] = values (the slice clamped as in load()).
+  /// Errors: usage_error("Can only assign sequence of same size") when
+  /// values.size() differs from the clamped slice's; those of acquiring
+  /// the lock.
   void store(std::size_t first, std::size_t last, std::span<const T> values) {
     clamp(first, last);
     if (values.size() != last - first) {
@@ -191,6 +230,7 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
     std::copy(values.begin(), values.end(), data() + first);
   }
   /// The shared elements themselves; use them under the lock.
+  /// Python: a.get_obj().
   std::span<T> get_obj() const noexcept { return {data(), size_}; }
 
  private:
@@ -219,12 +259,18 @@ class raw_value {
   static_assert(detail::sync::shareable_element<T>());
 
  public:
+  /// T{}. Python: RawValue(t).
+  /// Errors: std::system_error when the arena cannot supply the memory.
   raw_value() : raw_value(T{}) {}
+  /// `initial`. Python: RawValue(t, v). Errors: as raw_value().
   explicit raw_value(const T& initial) : cell_(sizeof(T)) {
     ::new (cell_.get()) T(initial);
   }
+  /// A plain copy. Python: v.value. Errors: none.
   T load() const { return get_obj(); }
+  /// A plain copy in. Python: v.value = x. Errors: none.
   void store(const T& v) { get_obj() = v; }
+  /// The shared T itself. Python: the RawValue object itself.
   T& get_obj() const noexcept {
     return *std::launder(static_cast<T*>(cell_.get()));
   }
@@ -241,24 +287,32 @@ class raw_array {
   static_assert(detail::sync::shareable_element<T>());
 
  public:
+  /// `size` value-initialized Ts. Python: RawArray(t, n).
+  /// Errors: std::system_error when the arena cannot supply the memory.
   explicit raw_array(std::size_t size) : size_(size), cell_(size * sizeof(T)) {
     std::uninitialized_value_construct_n(data(), size_);
   }
+  /// A copy of `init`. Python: RawArray(t, [..]). Errors: as raw_array(size).
   raw_array(std::initializer_list<T> init)
       : raw_array(std::span<const T>(init.begin(), init.size())) {}
   explicit raw_array(std::span<const T> init)
       : size_(init.size()), cell_(init.size() * sizeof(T)) {
     std::uninitialized_copy(init.begin(), init.end(), data());
   }
+  /// The number of elements. Python: len(a).
   std::size_t size() const noexcept { return size_; }
+  /// A plain copy of element i. Python: a[i].
+  /// Errors: std::out_of_range("invalid index") when i >= size().
   T load(std::size_t i) const {
     if (i >= size_) throw std::out_of_range("invalid index");
     return data()[i];
   }
+  /// Python: a[i] = v. Errors: as load(i).
   void store(std::size_t i, const T& v) {
     if (i >= size_) throw std::out_of_range("invalid index");
     data()[i] = v;
   }
+  /// The shared elements themselves. Python: the RawArray object itself.
   std::span<T> get_obj() const noexcept { return {data(), size_}; }
 
  private:
@@ -268,12 +322,20 @@ class raw_array {
 };
 
 namespace detail::sync {
+/// Marks value as a handle that may be inherited by children; no Python
+/// equivalent.
 template <class T, class L>
 struct is_handle<value<T, L>> : std::true_type {};
+/// Marks array as a handle that may be inherited by children; no Python
+/// equivalent.
 template <class T, class L>
 struct is_handle<array<T, L>> : std::true_type {};
+/// Marks raw_value as a handle that may be inherited by children; no Python
+/// equivalent.
 template <class T>
 struct is_handle<raw_value<T>> : std::true_type {};
+/// Marks raw_array as a handle that may be inherited by children; no Python
+/// equivalent.
 template <class T>
 struct is_handle<raw_array<T>> : std::true_type {};
 }  // namespace detail::sync

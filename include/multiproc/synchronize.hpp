@@ -73,13 +73,22 @@ struct barrier_state;
 /// member lock() in a class named `lock`; `mp::lock` is its alias.
 class mutex : public detail::sync::acquire_family<mutex> {
  public:
+  /// An unlocked lock. Python: multiprocessing.Lock().
+  /// Errors: std::system_error when the shared arena cannot be mapped or is
+  /// full.
   mutex();
+  /// Frees the lock, whoever holds it (any thread or process).
+  /// Python: Lock.release().
+  /// Errors: usage_error("semaphore or lock released too many times") when
+  /// it is not held.
   void release();
   /// The current hold was taken over from a holder that ended; false again
-  /// after release().
+  /// after release(). Python: none (a dead holder's Lock stays held).
+  /// Errors: none.
   bool owner_died() const;
   /// Held by anyone, in any process (a holder that ended holds nothing).
   /// Exact across processes. Python 3.14: Lock.locked().
+  /// Errors: none.
   bool locked() const;
 
  private:
@@ -102,9 +111,20 @@ using lock = mutex;
 /// Python: multiprocessing.RLock.
 class rlock : public detail::sync::acquire_family<rlock> {
  public:
+  /// An unowned recursive lock. Python: multiprocessing.RLock().
+  /// Errors: as mutex().
   rlock();
+  /// Drops one level; the last one frees it. Python: RLock.release().
+  /// Errors: usage_error("attempt to release recursive lock not owned by
+  /// thread") when the calling thread does not own it; std::system_error
+  /// (EAGAIN) on a thread's first use of any lock when all participant
+  /// slots are live.
   void release();
+  /// As mutex::owner_died(). Python: none (a dead owner's RLock cannot be
+  /// freed). Errors: none.
   bool owner_died() const;
+  /// Owned by any thread, in any process (an owner that ended owns nothing).
+  /// Python 3.14: RLock.locked(). Errors: none.
   bool locked() const;
 
  private:
@@ -120,6 +140,8 @@ class rlock : public detail::sync::acquire_family<rlock> {
   detail::sync::cell_ref cell_;
 };
 
+/// Options of semaphore and bounded_semaphore. Python: none (Python's
+/// permits of a dead process are always lost).
 struct semaphore_options {
   /// Permits a process held when it ended come back (promptly), and each
   /// acquisition that takes one reports owner_died(). For resource counts
@@ -147,12 +169,22 @@ struct semaphore_options {
 class semaphore : public detail::sync::acquire_family<semaphore> {
  public:
   static constexpr int max_value = 2147483647;  // SEM_VALUE_MAX
+  /// A semaphore with `value` permits. Python: multiprocessing.Semaphore(
+  /// value).
+  /// Errors: usage_error("semaphore initial value must be >= 0") when
+  /// value < 0; std::system_error as mutex().
   explicit semaphore(int value = 1, semaphore_options options = {});
+  /// Gives one permit back, waking one waiter. Python: Semaphore.release().
+  /// Errors: usage_error("semaphore or lock released too many times") at
+  /// max_value (at the initial value for a bounded_semaphore);
+  /// std::system_error (EAGAIN) on this process's first use of any lock
+  /// when all participant slots are live.
   void release();
   /// Exact: the permits available now. Python: get_value().
+  /// Errors: none.
   int get_value() const;
   /// Permits held by processes that ended and not given back (0 with
-  /// reclaim_on_death).
+  /// reclaim_on_death). Python: none. Errors: none.
   std::size_t lost_permits() const;
 
  protected:
@@ -172,6 +204,9 @@ class semaphore : public detail::sync::acquire_family<semaphore> {
 /// number of processes race. bounded_semaphore(0) is allowed.
 class bounded_semaphore : public semaphore {
  public:
+  /// A semaphore bounded by its initial `value`.
+  /// Python: multiprocessing.BoundedSemaphore(value).
+  /// Errors: as semaphore(value, options).
   explicit bounded_semaphore(int value = 1, semaphore_options options = {});
 };
 
@@ -197,18 +232,34 @@ class bounded_semaphore : public semaphore {
 /// Python: multiprocessing.Condition.
 class condition : public detail::sync::acquire_family<condition> {
  public:
+  /// A condition over a new rlock. Python: multiprocessing.Condition().
+  /// Errors: as mutex().
   condition();
+  /// A condition over `with_lock`, shared with its other handles.
+  /// Python: multiprocessing.Condition(lock).
+  /// Errors: as mutex().
   explicit condition(mutex with_lock);
   explicit condition(rlock with_lock);
+  /// Releases its lock. Python: Condition.release().
+  /// Errors: those of the lock's release().
   void release();
+  /// Its lock's owner_died(). Python: none. Errors: none.
   bool owner_died() const;
 
+  /// Releases the lock, waits for a notify, re-acquires it.
+  /// Python: Condition.wait().
+  /// Errors: usage_error("must acquire() condition before using wait()")
+  /// when the lock is not held; std::system_error when the shared arena is
+  /// full.
   void wait() { (void)wait_steady(std::nullopt); }
-  /// False: timed out.
+  /// False: timed out. Python: Condition.wait(timeout).
+  /// Errors: as wait().
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) {
     return wait_steady(detail::deadline_after(timeout));
   }
+  /// As wait(timeout), until `deadline` on `Clock`. Python: none (wait(t)).
+  /// Errors: as wait().
   template <class Clock, class Duration>
   bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
     if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
@@ -219,12 +270,14 @@ class condition : public detail::sync::acquire_family<condition> {
       return wait_steady(detail::deadline_after(detail::time_left(deadline)));
     }
   }
-  /// std's spelling: while (!pred()) wait();
+  /// std's spelling: while (!pred()) wait(); Python: wait_for(pred).
+  /// Errors: as wait(), and whatever `pred` throws.
   template <std::predicate Predicate>
   void wait(Predicate pred) {
     while (!pred()) wait();
   }
   /// Python's wait_for: returns the predicate's last value.
+  /// Errors: as wait(), and whatever `pred` throws.
   template <class Predicate>
   auto wait_for(Predicate pred) {
     auto result = pred();
@@ -234,6 +287,9 @@ class condition : public detail::sync::acquire_family<condition> {
     }
     return result;
   }
+  /// Python's wait_for(pred, timeout): the predicate's last value, falsy
+  /// when `timeout` passed first.
+  /// Errors: as wait(), and whatever `pred` throws.
   template <class Predicate, class Rep, class Period>
   auto wait_for(Predicate pred, std::chrono::duration<Rep, Period> timeout) {
     const auto deadline = detail::deadline_after(timeout);
@@ -245,7 +301,11 @@ class condition : public detail::sync::acquire_family<condition> {
     }
     return result;
   }
+  /// Wakes up to `n` of the live waiters. Python: Condition.notify(n).
+  /// Errors: usage_error("lock is not owned") when the lock is not held.
   void notify(int n = 1);
+  /// Wakes every live waiter. Python: Condition.notify_all().
+  /// Errors: as notify().
   void notify_all();
 
  private:
@@ -268,18 +328,27 @@ class condition : public detail::sync::acquire_family<condition> {
 /// Python: multiprocessing.Event.
 class event {
  public:
+  /// A clear event. Python: multiprocessing.Event().
+  /// Errors: as mutex().
   event();
+  /// The flag, without blocking. Python: Event.is_set().
   bool is_set() const noexcept;
-  /// Async-signal-safe.
+  /// Sets the flag and wakes every waiter. Async-signal-safe.
+  /// Python: Event.set().
   void set() noexcept;
+  /// Clears the flag. Python: Event.clear().
   void clear() noexcept;
-  /// Waits until the flag is set.
+  /// Waits until the flag is set. Python: Event.wait().
+  /// Errors: none.
   void wait() { (void)wait_steady(std::nullopt); }
   /// The flag at return: false when `timeout` passed unset.
+  /// Python: Event.wait(timeout). Errors: none.
   template <class Rep, class Period>
   bool wait(std::chrono::duration<Rep, Period> timeout) {
     return wait_steady(detail::deadline_after(timeout));
   }
+  /// As wait(timeout), until `deadline` on `Clock`. Python: none.
+  /// Errors: none.
   template <class Clock, class Duration>
   bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
     return detail::wait_until_deadline(
@@ -294,6 +363,7 @@ class event {
   detail::sync::cell_ref cell_;
 };
 
+/// Options of barrier. Python: Barrier's `action` and `timeout` arguments.
 struct barrier_options {
   /// Run once per trip, by the party that trips it (the last to arrive),
   /// before anyone is released. If it throws, that exception leaves its
@@ -320,15 +390,29 @@ struct barrier_options {
 /// Python: multiprocessing.Barrier.
 class barrier {
  public:
+  /// A barrier for `parties` parties. Python: multiprocessing.Barrier(
+  /// parties, action, timeout).
+  /// Errors: usage_error("parties must be > 0") when parties < 1;
+  /// std::system_error as mutex().
   explicit barrier(int parties, barrier_options options = {});
+  /// Waits for the other parties, at most options.timeout if set; returns
+  /// the arrival index. Python: Barrier.wait().
+  /// Errors: broken_barrier_error, with its cause(), when the barrier is or
+  /// becomes broken; whatever the action throws, in the party that ran it;
+  /// std::system_error when the shared arena is full or all participant
+  /// slots are live.
   int wait() {
     return wait_steady(timeout_ ? detail::deadline_after(*timeout_)
                                 : std::nullopt);
   }
+  /// As wait(), with `timeout` instead of the default.
+  /// Python: Barrier.wait(timeout). Errors: as wait().
   template <class Rep, class Period>
   int wait(std::chrono::duration<Rep, Period> timeout) {
     return wait_steady(detail::deadline_after(timeout));
   }
+  /// As wait(timeout), until `deadline` on `Clock`. Python: none.
+  /// Errors: as wait().
   template <class Clock, class Duration>
   int wait_until(std::chrono::time_point<Clock, Duration> deadline) {
     if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
@@ -337,11 +421,21 @@ class barrier {
       return wait_steady(detail::deadline_after(detail::time_left(deadline)));
     }
   }
+  /// Back to the empty, unbroken state; parties waiting now get
+  /// broken_barrier_error (reset). Python: Barrier.reset().
+  /// Errors: std::system_error (EAGAIN) on a thread's first use of any
+  /// lock when all participant slots are live.
   void reset();
+  /// Breaks the barrier (abort) until reset(). Python: Barrier.abort().
+  /// Errors: as reset().
   void abort();
+  /// The number of parties. Python: Barrier.parties.
   int parties() const noexcept { return parties_; }
-  /// Live parties blocked in wait().
+  /// Live parties blocked in wait(). Python: Barrier.n_waiting.
+  /// Errors: as reset().
   int n_waiting() const;
+  /// Whether it is broken. Python: Barrier.broken.
+  /// Errors: as reset().
   bool broken() const;
 
  private:
@@ -354,18 +448,32 @@ class barrier {
 };
 
 namespace detail::sync {
+/// Marks mutex as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<mutex> : std::true_type {};
+/// Marks rlock as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<rlock> : std::true_type {};
+/// Marks semaphore as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<semaphore> : std::true_type {};
+/// Marks bounded_semaphore as a handle that may be inherited by children; no
+/// Python equivalent.
 template <>
 struct is_handle<bounded_semaphore> : std::true_type {};
+/// Marks condition as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<condition> : std::true_type {};
+/// Marks event as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<event> : std::true_type {};
+/// Marks barrier as a handle that may be inherited by children; no Python
+/// equivalent.
 template <>
 struct is_handle<barrier> : std::true_type {};
 }  // namespace detail::sync
