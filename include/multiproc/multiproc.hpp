@@ -18,5 +18,6 @@
 #include "multiproc/futures_wait.hpp"
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
+#include "multiproc/queue.hpp"
 #include "multiproc/remote_exception.hpp"
 #include "multiproc/synchronize.hpp"
