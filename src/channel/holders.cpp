@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -17,8 +18,29 @@ constexpr std::uint64_t kPending = std::uint64_t{1} << 33;
 constexpr std::uint64_t kUsedPut = std::uint64_t{1} << 34;
 constexpr std::uint64_t kUsedGet = std::uint64_t{1} << 35;
 
+// A pending entry also records when it was claimed, in 16 ms ticks (bits
+// 36-63, wrapping after 49 days).
+constexpr int kTickShift = 36;
+constexpr std::uint64_t kTickMask = (std::uint64_t{1} << 28) - 1;
+// How long a pending entry counts without its child taking it: a child
+// killed before its first instruction (or a fork that failed) would
+// otherwise count for as long as its parent lives. A child that takes
+// longer than this to run its fork handler re-enters on its own.
+constexpr std::uint64_t kPendingTicks = 3000 / 16;
+
 std::uint32_t id_of(std::uint64_t entry) noexcept {
   return static_cast<std::uint32_t>(entry);
+}
+
+std::uint64_t now_ticks() noexcept {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  return (static_cast<std::uint64_t>(ms.count()) / 16) & kTickMask;
+}
+
+bool pending_expired(std::uint64_t entry) noexcept {
+  const std::uint64_t claimed = (entry >> kTickShift) & kTickMask;
+  return ((now_ticks() - claimed) & kTickMask) > kPendingTicks;
 }
 
 // This process's rings, for the fork handlers. Held across fork() by the
@@ -44,7 +66,8 @@ int claim_entry(ring_local& local, std::uint64_t word) noexcept {
     for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
       u64_ref entry(table[i]);
       std::uint64_t seen = entry.load();
-      if (seen != 0 && !sync::participant_alive(id_of(seen))) {
+      if (seen != 0 && (!sync::participant_alive(id_of(seen)) ||
+                        ((seen & kPending) != 0 && pending_expired(seen)))) {
         entry.compare_exchange_strong(seen, 0);
       }
     }
@@ -60,7 +83,8 @@ void before_fork() noexcept {
     l->pending_entry = -1;
     if (l->closed || l->entry < 0) continue;
     u32_ref(l->header().shared).store(1);
-    l->pending_entry = claim_entry(*l, kValid | kPending | me);
+    l->pending_word = kValid | kPending | me | (now_ticks() << kTickShift);
+    l->pending_entry = claim_entry(*l, l->pending_word);
   }
 }
 
@@ -74,10 +98,16 @@ void in_child() noexcept {
   for (ring_local* l = g_locals; l != nullptr; l = l->next) {
     l->used_put = false;
     l->used_get = false;
-    l->entry = l->pending_entry;
+    l->entry = -1;
     if (l->pending_entry >= 0) {
-      u64_ref(l->holders()[l->pending_entry]).store(kValid | me);
+      std::uint64_t expected = l->pending_word;
+      if (u64_ref(l->holders()[l->pending_entry])
+              .compare_exchange_strong(expected, kValid | me)) {
+        l->entry = l->pending_entry;
+      }
     }
+    // Expired meanwhile (this child was slow to run): enter afresh.
+    if (l->entry < 0 && !l->closed) l->entry = claim_entry(*l, kValid | me);
     l->pending_entry = -1;
   }
 }
@@ -124,11 +154,13 @@ bool side_alive(ring_local& local, side which) noexcept {
     u64_ref entry(table[i]);
     std::uint64_t seen = entry.load();
     if (seen == 0) continue;
-    if (!sync::participant_alive(id_of(seen))) {
+    const bool pending = (seen & kPending) != 0;
+    if (!sync::participant_alive(id_of(seen)) ||
+        (pending && pending_expired(seen))) {
       entry.compare_exchange_strong(seen, 0);
       continue;
     }
-    if ((seen & kPending) != 0 || counts_on(seen, which, shared)) return true;
+    if (pending || counts_on(seen, which, shared)) return true;
   }
   return false;
 }

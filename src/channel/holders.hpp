@@ -13,8 +13,9 @@
 // Fork: the parent's prepare handler claims an entry for the child, marked
 // pending under the parent's id (so the child counts from the instant it
 // exists, before it has run), and the child's handler puts its own id
-// there. A fork that fails leaves the pending entry, which then counts as
-// the parent holding both sides — never a false "all gone".
+// there. A pending entry that no child takes (the child was killed before
+// it ran, or fork failed) counts for 3 seconds, then lapses: the one case
+// where a peer's end is seen late rather than promptly.
 #pragma once
 
 #include "channel/ring_layout.hpp"

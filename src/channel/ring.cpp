@@ -123,7 +123,10 @@ put_outcome try_put(ring_local& l, std::span<const std::byte> item,
     if (d > 0) continue;  // the tail moved on meanwhile
     if (c.state == slot_state::free &&
         v.change({c.seq, slot_state::writing, me})) {
-      u64_ref(h.tail).compare_exchange_strong(position, position + 1);
+      // A copy: a failed CAS writes the tail it found into `expected`,
+      // and another producer may have moved the tail for us already.
+      std::uint64_t expected = position;
+      u64_ref(h.tail).compare_exchange_strong(expected, position + 1);
       break;
     }
     // Reserved by another producer that has not moved the tail yet (or

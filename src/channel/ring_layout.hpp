@@ -106,8 +106,9 @@ static_assert(sizeof(ring_header) <= kHeaderBytes);
 struct ring_local {
   std::byte* base = nullptr;  // the mapping
   std::size_t length = 0;
-  std::atomic<int> entry{-1};  // this process's holder entry, -1: none
-  int pending_entry = -1;      // set across a fork for the child to take
+  std::atomic<int> entry{-1};      // this process's holder entry, -1: none
+  int pending_entry = -1;          // set across a fork for the child to take
+  std::uint64_t pending_word = 0;  // what the child expects to find there
   std::atomic<bool> closed{false};
   std::atomic<bool> used_put{false};
   std::atomic<bool> used_get{false};
