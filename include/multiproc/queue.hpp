@@ -212,8 +212,74 @@ class queue {
   void shutdown(bool immediate = false) { ring_.shutdown(immediate); }
 
  protected:
-  queue(queue_options options, const char* kind)
-      : ring_({options.maxsize, options.max_bytes, kind}) {}
+  queue(queue_options options, const char* kind, bool joinable = false)
+      : ring_({options.maxsize, options.max_bytes, kind, joinable}) {}
+  detail::channel::ring ring_;
+};
+
+/// Python's JoinableQueue: put() adds an unfinished task, task_done()
+/// finishes one, join() waits until none is left.
+///
+/// A process that ends holding items it got and did not task_done() loses
+/// them: they stop counting as unfinished (join() returns promptly) and
+/// lost_tasks() counts them. task_done() settles this process's own items
+/// first, then others'.
+///
+/// Errors: as queue, with "JoinableQueue <multiproc::joinable_queue object
+/// at 0x...> is closed"; task_done() with no unfinished task anywhere
+/// throws usage_error("task_done() called too many times"); join() with
+/// items still queued and no live consumer throws broken_pipe_error("all
+/// consumers gone") instead of waiting forever.
+/// Python: multiprocessing.JoinableQueue (join(t) is beyond Python).
+template <class T>
+class joinable_queue : public queue<T> {
+ public:
+  joinable_queue() : joinable_queue(queue_options{}) {}
+  explicit joinable_queue(std::size_t maxsize)
+      : joinable_queue(queue_options{.maxsize = maxsize}) {}
+  explicit joinable_queue(queue_options options)
+      : queue<T>(options, "JoinableQueue", true) {}
+
+  void task_done() { this->ring_.task_done(); }
+  /// Waits without limit until every item put has been task_done().
+  void join() { (void)this->ring_.join(std::nullopt); }
+  /// False when `timeout` passed first.
+  template <class Rep, class Period>
+  bool join(std::chrono::duration<Rep, Period> timeout) {
+    return this->ring_.join(detail::deadline_after(timeout));
+  }
+  template <class Clock, class Duration>
+  bool join_until(std::chrono::time_point<Clock, Duration> deadline) {
+    return detail::wait_until_deadline(
+        deadline, [&](const std::optional<detail::steady_deadline>& at) {
+          return this->ring_.join(at);
+        });
+  }
+  /// Items got by processes that ended before task_done().
+  std::size_t lost_tasks() const { return this->ring_.lost_tasks(); }
+};
+
+/// Python's SimpleQueue: put, get, empty, close; no maxsize, no timeouts;
+/// the same whole-item and gone-peer rules as queue, max_bytes 1 GiB.
+///
+/// Errors: as queue; after this process's close(), every call but close()
+/// throws usage_error("handle is closed").
+/// Python: multiprocessing.SimpleQueue.
+template <class T>
+class simple_queue {
+ public:
+  simple_queue() : ring_({0, std::size_t{1} << 30, "SimpleQueue", false}) {}
+  void put(const T& item) {
+    (void)detail::channel::put_item(ring_, item, std::nullopt);
+  }
+  T get() { return *detail::channel::get_item<T>(ring_, std::nullopt); }
+  bool empty() const {
+    if (ring_.closed()) throw usage_error("handle is closed");
+    return ring_.qsize() == 0;
+  }
+  void close() noexcept { ring_.close(); }
+
+ private:
   detail::channel::ring ring_;
 };
 

@@ -49,6 +49,18 @@ std::mutex g_locals_mutex;
 ring_local* g_locals = nullptr;
 std::once_flag g_hooks_once;
 
+// Removes the entry of a holder that ended: the tasks it got and did not
+// finish are lost (joinable_queue::lost_tasks). The count is taken before
+// the entry is freed, so that a new holder of the entry starts from zero.
+void drop_ended(ring_local& local, std::uint32_t i,
+                std::uint64_t seen) noexcept {
+  const std::uint64_t lost = u64_ref(local.tasks()[i]).exchange(0);
+  if (lost != 0) u64_ref(local.header().lost_tasks).fetch_add(lost);
+  u64_ref(local.holders()[i]).compare_exchange_strong(seen, 0);
+}
+
+bool ended(std::uint64_t seen) noexcept;
+
 // Claims a free entry for `word`; -1 when the table is full, which is
 // then counted as a holder that is alive forever (safe: never a false
 // "all gone", at worst a wait that only a timeout ends).
@@ -66,10 +78,7 @@ int claim_entry(ring_local& local, std::uint64_t word) noexcept {
     for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
       u64_ref entry(table[i]);
       std::uint64_t seen = entry.load();
-      if (seen != 0 && (!sync::participant_alive(id_of(seen)) ||
-                        ((seen & kPending) != 0 && pending_expired(seen)))) {
-        entry.compare_exchange_strong(seen, 0);
-      }
+      if (seen != 0 && ended(seen)) drop_ended(local, i, seen);
     }
   }
   u32_ref(local.header().holders_overflow).fetch_add(1);
@@ -110,6 +119,12 @@ void in_child() noexcept {
     if (l->entry < 0 && !l->closed) l->entry = claim_entry(*l, kValid | me);
     l->pending_entry = -1;
   }
+}
+
+// A holder that ended, or a pending entry no child took in time.
+bool ended(std::uint64_t seen) noexcept {
+  return !sync::participant_alive(id_of(seen)) ||
+         ((seen & kPending) != 0 && pending_expired(seen));
 }
 
 bool counts_on(std::uint64_t entry, side which, bool shared) noexcept {
@@ -154,20 +169,23 @@ bool side_alive(ring_local& local, side which) noexcept {
     u64_ref entry(table[i]);
     std::uint64_t seen = entry.load();
     if (seen == 0) continue;
-    const bool pending = (seen & kPending) != 0;
-    if (!sync::participant_alive(id_of(seen)) ||
-        (pending && pending_expired(seen))) {
-      entry.compare_exchange_strong(seen, 0);
+    if (ended(seen)) {
+      drop_ended(local, i, seen);
       continue;
     }
-    if (pending || counts_on(seen, which, shared)) return true;
+    if ((seen & kPending) != 0 || counts_on(seen, which, shared)) return true;
   }
   return false;
 }
 
 void let_go(ring_local& local) noexcept {
   const int entry = local.entry.exchange(-1);
-  if (entry >= 0) u64_ref(local.holders()[entry]).store(0);
+  if (entry < 0) return;
+  // Tasks this process got and did not finish stay unfinished (it may
+  // still call task_done()), without an entry to hold them.
+  const std::uint64_t open = u64_ref(local.tasks()[entry]).exchange(0);
+  if (open != 0) u64_ref(local.header().orphan_tasks).fetch_add(open);
+  u64_ref(local.holders()[entry]).store(0);
 }
 
 void link_local(ring_local& local) {
@@ -182,6 +200,57 @@ void unlink_local(ring_local& local) noexcept {
   if (local.prev != nullptr) local.prev->next = local.next;
   if (local.next != nullptr) local.next->prev = local.prev;
   if (g_locals == &local) g_locals = local.next;
+}
+
+}  // namespace multiproc::detail::channel
+
+namespace multiproc::detail::channel {
+
+void settle_ended(ring_local& local) noexcept {
+  std::uint64_t* table = local.holders();
+  for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
+    const std::uint64_t seen = u64_ref(table[i]).load();
+    if (seen != 0 && ended(seen)) drop_ended(local, i, seen);
+  }
+}
+
+std::uint64_t open_tasks(ring_local& local) noexcept {
+  settle_ended(local);
+  std::uint64_t open = u64_ref(local.header().orphan_tasks).load();
+  for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
+    open += u64_ref(local.tasks()[i]).load();
+  }
+  return open;
+}
+
+void count_task_got(ring_local& local) noexcept {
+  const int entry = local.entry.load();
+  if (entry >= 0) {
+    u64_ref(local.tasks()[entry]).fetch_add(1);
+  } else {
+    u64_ref(local.header().orphan_tasks).fetch_add(1);
+  }
+}
+
+namespace {
+bool take_one(std::uint64_t& counter) noexcept {
+  u64_ref count(counter);
+  std::uint64_t seen = count.load();
+  while (seen > 0 && !count.compare_exchange_weak(seen, seen - 1)) {
+  }
+  return seen > 0;
+}
+}  // namespace
+
+bool settle_task(ring_local& local) noexcept {
+  const int entry = local.entry.load();
+  if (entry >= 0 && take_one(local.tasks()[entry])) return true;
+  settle_ended(local);
+  if (take_one(local.header().orphan_tasks)) return true;
+  for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
+    if (take_one(local.tasks()[i])) return true;
+  }
+  return false;
 }
 
 }  // namespace multiproc::detail::channel

@@ -37,6 +37,18 @@ bool side_alive(ring_local& local, side which) noexcept;
 /// This process stops holding the ring (close, or its last handle gone).
 void let_go(ring_local& local) noexcept;
 
+// ---- Tasks of a joinable queue (API.md: joinable_queue) -----------------
+
+/// Moves the tasks of ended holders to lost_tasks.
+void settle_ended(ring_local& local) noexcept;
+/// Tasks got and not finished by live holders (after settle_ended).
+std::uint64_t open_tasks(ring_local& local) noexcept;
+/// This process got an item (before the item's slot is freed).
+void count_task_got(ring_local& local) noexcept;
+/// task_done(): one of this process's open tasks, else the oldest of
+/// another's; false when there is none anywhere.
+bool settle_task(ring_local& local) noexcept;
+
 /// Adds or removes `local` from this process's list for the fork handlers.
 void link_local(ring_local& local);
 void unlink_local(ring_local& local) noexcept;

@@ -196,6 +196,9 @@ get_outcome try_get(ring_local& l, item_reader read, void* context,
           wake_getters(h);
           throw;
         }
+        // Counted as this process's task before the slot is freed, so that
+        // join() never sees the item in neither place.
+        if (h.joinable != 0) count_task_got(l);
         release_slot(l, v, q);
         return get_outcome::done;
       }
@@ -204,6 +207,27 @@ get_outcome try_get(ring_local& l, item_reader read, void* context,
     }
   }
   return get_outcome::empty;
+}
+
+// Items in the ring or being got: what join() waits for besides tasks.
+std::size_t held_items(ring_local& l) {
+  ring_header& h = l.header();
+  const std::uint64_t tail = u64_ref(h.tail).load();
+  std::size_t count = 0;
+  for (std::uint64_t q = u64_ref(h.head).load(); q < tail; ++q) {
+    const slot_ctl c = view(l, q).ctl();
+    if (names(c.seq, q) &&
+        (c.state == slot_state::full || c.state == slot_state::reading)) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+void wake_joiners(ring_header& h) noexcept {
+  if (u32_ref(h.join_waiters).load() == 0) return;
+  u32_ref(h.done_seq).fetch_add(1);
+  sync::wake(h.done_seq, INT_MAX);
 }
 
 // Keeps trying `attempt` for kSpin (or until the deadline); true if it
@@ -245,6 +269,7 @@ std::string closed_message(const ring_local& l) {
   char address[32];
   std::snprintf(address, sizeof address, "%p", static_cast<void*>(l.base));
   const std::string kind = l.kind;
+  if (kind == "SimpleQueue") return "handle is closed";
   std::string type = "queue";
   if (kind == "JoinableQueue") type = "joinable_queue";
   return kind + " <multiproc::" + type + " object at " + address +
@@ -305,6 +330,7 @@ ring::ring(const ring_options& options) {
   h.data_bytes = data_bytes;
   h.total_bytes = total;
   h.data_offset = data_offset;
+  h.joinable = options.joinable ? 1 : 0;
   link_local(*local);
   hold(*local);
   local_ = std::move(local);
@@ -406,13 +432,49 @@ void ring::shutdown(bool immediate) {
     const std::uint32_t me = sync::process_participant();
     const item_reader discard = [](void*, std::span<const std::byte>) {};
     while (try_get(l, discard, nullptr, me) == get_outcome::done) {
+      // Python's shutdown(immediate=True): a discarded item is finished.
+      if (h.joinable != 0) (void)settle_task(l);
     }
   }
   // Everyone waiting looks again, and finds the flag.
+  u32_ref(h.done_seq).fetch_add(1);
+  sync::wake(h.done_seq, INT_MAX);
   u32_ref(h.put_seq).fetch_add(1);
   sync::wake(h.put_seq, INT_MAX);
   u32_ref(h.get_seq).fetch_add(1);
   sync::wake(h.get_seq, INT_MAX);
+}
+
+void ring::task_done() {
+  ring_local& l = *local_;
+  if (!settle_task(l)) throw usage_error("task_done() called too many times");
+  wake_joiners(l.header());
+}
+
+bool ring::join(const std::optional<steady_deadline>& deadline) {
+  ring_local& l = *local_;
+  ring_header& h = l.header();
+  for (;;) {
+    const std::uint32_t seen = u32_ref(h.done_seq).load();
+    u32_ref(h.join_waiters).fetch_add(1);
+    struct unregister {
+      std::uint32_t& waiters;
+      ~unregister() { u32_ref(waiters).fetch_sub(1); }
+    } guard{h.join_waiters};
+    const std::size_t queued = held_items(l);
+    if (queued == 0 && open_tasks(l) == 0) return true;
+    if (queued > 0 && !side_alive(l, side::get)) {
+      throw broken_pipe_error("all consumers gone");
+    }
+    if (passed(deadline)) return false;
+    // Wakes at each task_done(), and at least every 50 ms to see deaths.
+    (void)sync::sleep_on(h.done_seq, seen, deadline);
+  }
+}
+
+std::size_t ring::lost_tasks() const {
+  settle_ended(*local_);
+  return static_cast<std::size_t>(u64_ref(local_->header().lost_tasks).load());
 }
 
 const void* ring::address() const noexcept { return local_->base; }

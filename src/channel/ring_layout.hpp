@@ -2,7 +2,8 @@
 //
 // One memfd mapping, in this order:
 //   header    (4 KiB)   positions, futex words, byte budget, free lists
-//   holders   (8 KiB)   one word per process that holds the ring (holders.cpp)
+//   holders   (16 KiB)  per process that holds the ring: a word (holders.cpp)
+//                       and its tasks got and not done (joinable queues)
 //   slots     (N x 128) the ring proper: one control word and the item
 //   data      (reserve) items too large for a slot, in cells of 128 << k
 // Only pages that are touched use memory (MAP_NORESERVE on a sparse memfd):
@@ -31,7 +32,9 @@ namespace multiproc::detail::channel {
 
 inline constexpr std::size_t kHeaderBytes = 4096;
 inline constexpr std::uint32_t kHolderEntries = 1024;
-inline constexpr std::size_t kHoldersBytes = kHolderEntries * 8;
+// Each holder entry's word, then (joinable queues) the items that holder
+// got and has not yet marked task_done().
+inline constexpr std::size_t kHoldersBytes = kHolderEntries * (8 + 8);
 inline constexpr std::size_t kSlotBytes = 128;
 inline constexpr std::size_t kInlineBytes = 96;
 /// Ring size when maxsize is 0: 1 MiB of slots (API.md: at most 1 MiB
@@ -95,7 +98,12 @@ struct ring_header {
   std::uint32_t shared;            // 1 once a second process has held the ring
   std::uint32_t shutdown;          // 0, 1: shutdown(), 2: shutdown(immediate)
   std::uint32_t holders_overflow;  // holders that found no entry: live forever
-  std::uint32_t unused;
+  std::uint32_t joinable;          // 1: count tasks (joinable_queue)
+  alignas(64) std::uint32_t done_seq;  // futex: bumped by task_done()
+  std::uint32_t join_waiters;
+  std::uint64_t orphan_tasks;      // got, not done, by holders without an entry
+                                   // or that closed: never lost
+  std::uint64_t lost_tasks;        // got, not done, by holders that ended
   alignas(64) std::uint64_t bump;  // data-area offset of the first unused byte
   std::uint64_t
       free_cells[kCellClasses];  // lock-free stacks: (offset/128+1) | tag<<40
@@ -121,6 +129,10 @@ struct ring_local {
   }
   std::uint64_t* holders() const noexcept {
     return reinterpret_cast<std::uint64_t*>(base + kHeaderBytes);
+  }
+  std::uint64_t* tasks() const noexcept {
+    return reinterpret_cast<std::uint64_t*>(base + kHeaderBytes +
+                                            kHolderEntries * 8);
   }
   slot& slot_at(std::uint64_t position) const noexcept {
     auto* slots = reinterpret_cast<slot*>(base + kHeaderBytes + kHoldersBytes);

@@ -32,6 +32,7 @@ struct ring_options {
   std::size_t max_bytes =
       0;  // encoded bytes held at most, and the largest item
   const char* kind = "Queue";  // Python's class name, for messages
+  bool joinable = false;       // count tasks for task_done()/join()
 };
 
 class ring {
@@ -63,6 +64,14 @@ class ring {
   void close() noexcept;
   bool closed() const noexcept;
   void shutdown(bool immediate);
+  /// joinable_queue: errors usage_error("task_done() called too many
+  /// times") when no task is open anywhere.
+  void task_done();
+  /// True once no item is queued or open; false at `deadline`. Errors:
+  /// broken_pipe_error("all consumers gone") with items queued and no
+  /// live consumer.
+  bool join(const std::optional<steady_deadline>& deadline);
+  std::size_t lost_tasks() const;
   /// The address of the shared state, for messages ("... object at 0x...").
   const void* address() const noexcept;
 
