@@ -213,7 +213,8 @@ class queue {
 
  protected:
   queue(queue_options options, const char* kind, bool joinable = false)
-      : ring_({options.maxsize, options.max_bytes, kind, joinable}) {}
+      : ring_({options.maxsize, options.max_bytes, kind, joinable,
+               detail::channel::travels_as_bytes<T> ? sizeof(T) : 0}) {}
   detail::channel::ring ring_;
 };
 
@@ -268,7 +269,9 @@ class joinable_queue : public queue<T> {
 template <class T>
 class simple_queue {
  public:
-  simple_queue() : ring_({0, std::size_t{1} << 30, "SimpleQueue", false}) {}
+  simple_queue()
+      : ring_({0, std::size_t{1} << 30, "SimpleQueue", false,
+               detail::channel::travels_as_bytes<T> ? sizeof(T) : 0}) {}
   void put(const T& item) {
     (void)detail::channel::put_item(ring_, item, std::nullopt);
   }

@@ -6,6 +6,7 @@ namespace multiproc::detail::channel {
 namespace {
 
 constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 40) - 1;
+constexpr std::uint64_t kResidentBytes = std::uint64_t{8} << 20;
 
 int size_class(std::size_t bytes) noexcept {
   int k = 0;
@@ -30,6 +31,12 @@ std::uint64_t allocate_data(ring_local& local, std::size_t bytes) noexcept {
     const std::uint64_t tag = (old >> 40) + 1;
     if (head.compare_exchange_weak(old, (next & kOffsetMask) | (tag << 40),
                                    std::memory_order_acq_rel)) {
+      std::uint64_t& resident =
+          reinterpret_cast<std::uint64_t*>(data + offset)[1];
+      if (resident != 0) {
+        resident = 0;
+        u64_ref(h.resident_cells).fetch_sub(size);
+      }
       return offset + 1;
     }
   }
@@ -54,9 +61,19 @@ void free_data(ring_local& local, std::uint64_t cell,
   const std::uint64_t size = std::uint64_t{kSmallestCell} << k;
   std::byte* at = data_at(local, cell);
   if (size >= kReturnedBytes) {
-    // The first page keeps the free-list link; the rest goes back. An
-    // error (not shmem) leaves the pages in use, which is only memory.
-    (void)::madvise(at + 4096, size - 4096, MADV_REMOVE);
+    // Up to kResidentBytes of freed cells stay mapped for the next items
+    // (a stream of 1 MiB items would otherwise fault in and zero every
+    // page of every item); beyond that the pages go back to the system.
+    // The first page keeps the free-list link and the flag.
+    u64_ref resident(h.resident_cells);
+    std::uint64_t seen = resident.load();
+    bool keep = false;
+    while (seen + size <= kResidentBytes &&
+           !(keep = resident.compare_exchange_weak(seen, seen + size))) {
+    }
+    reinterpret_cast<std::uint64_t*>(at)[1] = keep ? 1 : 0;
+    // An error (not shmem) leaves the pages in use, which is only memory.
+    if (!keep) (void)::madvise(at + 4096, size - 4096, MADV_REMOVE);
   }
   const std::uint64_t index = (cell - 1) / kSmallestCell + 1;
   u64_ref next(*reinterpret_cast<std::uint64_t*>(at));

@@ -1,8 +1,9 @@
 // Cells of a ring's data area for items too large for a slot: lock-free
 // free lists per size class (128 << k bytes) over a bump pointer, in the
 // ring's own mapping. Cells of 64 KiB or more give their pages back to the
-// system when freed (MADV_REMOVE), so a queue that held large items and is
-// now empty uses no memory for them.
+// system when freed (MADV_REMOVE), except for the last 8 MiB of them,
+// kept for reuse: a queue that held large items and is now empty uses at
+// most 8 MiB for them.
 #pragma once
 
 #include <cstddef>

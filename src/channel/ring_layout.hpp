@@ -99,6 +99,10 @@ struct ring_header {
   std::uint32_t shutdown;          // 0, 1: shutdown(), 2: shutdown(immediate)
   std::uint32_t holders_overflow;  // holders that found no entry: live forever
   std::uint32_t joinable;          // 1: count tasks (joinable_queue)
+  std::uint64_t item_bytes;  // every item's size when fixed (ring_options)
+  std::uint32_t uncharged;   // 1: items of item_bytes skip bytes_held
+  std::uint32_t unused2;
+  std::uint64_t resident_cells;        // bytes of freed large cells kept mapped
   alignas(64) std::uint32_t done_seq;  // futex: bumped by task_done()
   std::uint32_t join_waiters;
   std::uint64_t orphan_tasks;      // got, not done, by holders without an entry

@@ -33,6 +33,7 @@ struct ring_options {
       0;  // encoded bytes held at most, and the largest item
   const char* kind = "Queue";  // Python's class name, for messages
   bool joinable = false;       // count tasks for task_done()/join()
+  std::size_t item_bytes = 0;  // the size of every item, when fixed
 };
 
 class ring {
