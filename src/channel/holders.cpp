@@ -71,6 +71,11 @@ int claim_entry(ring_local& local, std::uint64_t word) noexcept {
       u64_ref entry(table[i]);
       std::uint64_t seen = entry.load(std::memory_order_relaxed);
       if (seen == 0 && entry.compare_exchange_strong(seen, word)) {
+        // Scans stop at the highest entry ever claimed.
+        u32_ref high(local.header().holders_high);
+        std::uint32_t h = high.load();
+        while (h < i + 1 && !high.compare_exchange_weak(h, i + 1)) {
+        }
         return static_cast<int>(i);
       }
     }
@@ -165,7 +170,8 @@ bool side_alive(ring_local& local, side which) noexcept {
   if (u32_ref(h.holders_overflow).load() != 0) return true;
   const bool shared = u32_ref(h.shared).load() != 0;
   std::uint64_t* table = local.holders();
-  for (std::uint32_t i = 0; i < kHolderEntries; ++i) {
+  const std::uint32_t high = u32_ref(h.holders_high).load();
+  for (std::uint32_t i = 0; i < high; ++i) {
     u64_ref entry(table[i]);
     std::uint64_t seen = entry.load();
     if (seen == 0) continue;

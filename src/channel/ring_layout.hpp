@@ -99,6 +99,8 @@ struct ring_header {
   std::uint32_t shutdown;          // 0, 1: shutdown(), 2: shutdown(immediate)
   std::uint32_t holders_overflow;  // holders that found no entry: live forever
   std::uint32_t joinable;          // 1: count tasks (joinable_queue)
+  std::uint32_t holders_high;      // 1 + the highest holder entry ever claimed
+  std::uint32_t unused3;
   std::uint64_t item_bytes;  // every item's size when fixed (ring_options)
   std::uint32_t uncharged;   // 1: items of item_bytes skip bytes_held
   std::uint32_t unused2;
