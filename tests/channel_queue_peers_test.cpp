@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <multiproc/multiproc.hpp>
 #include <string>
 #include <thread>
 
 #include "support/child_io.hpp"
+#include "support/leak_guard.hpp"
 #include "support/timing.hpp"
 #include "sync_test_support.hpp"
 
@@ -166,6 +168,39 @@ TEST(ChannelQueuePeers, ManyProducersAndConsumersDeliverEachItemOnce) {
     EXPECT_EQ(child.exitcode(), 0);
   }
   for (auto& s : t->seen) ASSERT_EQ(s.load(), 1);
+}
+
+int dev_shm_entries() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/dev/shm")) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(ChannelQueuePeers, QueuesNameNothingAndKeepNoDescriptor) {
+  const int shm_before = dev_shm_entries();
+  const int fds_before = mp::testing::open_fd_count();
+  {
+    std::vector<mp::queue<std::string>> queues;
+    for (int i = 0; i < 200; ++i) {
+      queues.emplace_back(mp::queue_options{.max_bytes = std::size_t{1} << 24});
+      queues.back().put(std::string(100000, 'x'));  // a large item too
+    }
+    EXPECT_EQ(mp::testing::open_fd_count(), fds_before);
+    EXPECT_EQ(dev_shm_entries(), shm_before);
+    mp::process child([queues]() mutable {
+      for (auto& q : queues) {
+        if (q.get().size() != 100000) mp::exit(1);
+      }
+    });
+    child.start();
+    child.join();
+    EXPECT_EQ(child.exitcode(), 0);
+  }
+  EXPECT_EQ(mp::testing::open_fd_count(), fds_before);
+  EXPECT_EQ(dev_shm_entries(), shm_before);
 }
 
 }  // namespace
