@@ -206,7 +206,7 @@ EXAMPLES = {
         ],
         wall=(0, 3),
     ),
-    "17_queue_sentinel": dict(
+    "20_queue_sentinel": dict(
         lines=[
             line(0, OUT, r"Worker: got 1"),
             line(1, OUT, r"Worker: got 2"),
@@ -218,7 +218,7 @@ EXAMPLES = {
         ],
         wall=(0, 3),
     ),
-    "18_joinable_queue": dict(
+    "21_joinable_queue": dict(
         lines=[
             # 10 tasks of 20 ms on two workers: at least 100 ms.
             line(0, OUT, r"Main: all 10 tasks done, 10 results waiting",
@@ -228,7 +228,7 @@ EXAMPLES = {
         ],
         wall=(0.1, 4),
     ),
-    "19_producer_killed": dict(
+    "22_queue_producer_killed": dict(
         lines=[
             line(0, OUT, r"Main: producer killed, exit code -9"),
             line(1, OUT, r"Main: got at least 20 items, in order and each whole: true"),
