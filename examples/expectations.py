@@ -229,5 +229,34 @@ EXAMPLES = {
             line(1, OUT, r"permits back: 2"),
         ],
         wall=(0.29, 6),
+    "20_queue_sentinel": dict(
+        lines=[
+            line(0, OUT, r"Worker: got 1"),
+            line(1, OUT, r"Worker: got 2"),
+            line(2, OUT, r"Worker: got 3"),
+            line(3, OUT, r"Worker: got 4"),
+            line(4, OUT, r"Worker: got 5"),
+            line(5, OUT, r"Worker: sentinel, total 15"),
+            line(6, OUT, r"Main: worker ended with exit code 0"),
+        ],
+        wall=(0, 3),
+    ),
+    "21_joinable_queue": dict(
+        lines=[
+            # 10 tasks of 20 ms on two workers: at least 100 ms.
+            line(0, OUT, r"Main: all 10 tasks done, 10 results waiting",
+                 at=(0.1, 3)),
+            line(1, OUT, r"Main: sum of squares 385"),
+            line(2, OUT, r"Main: workers ended, lost tasks 0"),
+        ],
+        wall=(0.1, 4),
+    ),
+    "22_queue_producer_killed": dict(
+        lines=[
+            line(0, OUT, r"Main: producer killed, exit code -9"),
+            line(1, OUT, r"Main: got at least 20 items, in order and each whole: true"),
+            line(2, OUT, r"Main: then all producers gone"),
+        ],
+        wall=(0, 3),
     ),
 }

@@ -26,10 +26,15 @@
 //   }
 #pragma once
 
+#include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc {
@@ -147,6 +152,48 @@ class broken_barrier_error : public std::runtime_error {
 
  private:
   barrier_broken_by cause_;
+// ---- Part 4: queues and connections (multiproc/queue.hpp, connection.hpp)
+
+/// Nothing can ever arrive: a get() on an empty queue with no live process
+/// counting on its put side ("all producers gone"), after shutdown() once
+/// the queue is empty ("queue shut down"), or a recv() with nobody left on
+/// the other end ("connection closed by the other end").
+/// Python: EOFError.
+class eof_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Nothing can ever be taken: a put() that would wait for room with no live
+/// process counting on the get side (what() begins "all consumers gone"),
+/// after shutdown() ("queue shut down"), or a send() with nobody on the
+/// other end ("Broken pipe"). code() is EPIPE. No SIGPIPE is ever raised.
+/// Python: BrokenPipeError.
+class broken_pipe_error : public std::system_error {
+ public:
+  /// what() is "Broken pipe".
+  broken_pipe_error() : std::system_error(EPIPE, std::generic_category()) {}
+  /// what() begins with `what`.
+  explicit broken_pipe_error(const std::string& what)
+      : std::system_error(EPIPE, std::generic_category(), what) {}
+};
+
+/// recv_bytes_into() was given a buffer too small for the next message;
+/// the message is consumed and carried here whole.
+/// Python: multiprocessing.BufferTooShort (its args[0] is the message).
+class buffer_too_short : public std::runtime_error {
+ public:
+  explicit buffer_too_short(std::vector<std::byte> message)
+      : std::runtime_error("buffer too short for a message of " +
+                           std::to_string(message.size()) + " bytes"),
+        message_(std::make_shared<const std::vector<std::byte>>(
+            std::move(message))) {}
+  /// The whole message.
+  const std::vector<std::byte>& message() const noexcept { return *message_; }
+
+ private:
+  // Shared, so that copying the exception cannot throw.
+  std::shared_ptr<const std::vector<std::byte>> message_;
 };
 
 }  // namespace multiproc

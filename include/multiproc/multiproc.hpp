@@ -28,6 +28,7 @@
 #include "multiproc/futures_wait.hpp"
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
+#include "multiproc/queue.hpp"
 #include "multiproc/remote_exception.hpp"
 #include "multiproc/shared_memory.hpp"
 #include "multiproc/shared_value.hpp"

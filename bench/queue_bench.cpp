@@ -1,0 +1,209 @@
+// Queue throughput rows of API.md Part 4 (speed targets), beside the futex
+// ping-pong floor measured in the same run. Prints one line per row:
+//
+//   row  median  unit  (p10 .. p90 of 7 runs)
+//
+// Placement "split": the parent on CPU 0, the child on CPU 1. Python 3.11's
+// figures for the same rows come from bench/python/queue_cases.py.
+//
+//   build/bench/multiproc_queue_bench [--quick]
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <multiproc/multiproc.hpp>
+#include <string>
+#include <vector>
+
+namespace mp = multiproc;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+void pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  (void)sched_setaffinity(0, sizeof set, &set);
+}
+
+double seconds_since(clock_type::time_point start) {
+  return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+void report(const char* row, const char* unit, std::vector<double> runs) {
+  std::sort(runs.begin(), runs.end());
+  const auto at = [&](double f) {
+    return runs[static_cast<std::size_t>(f *
+                                         static_cast<double>(runs.size() - 1))];
+  };
+  std::printf("%-34s %14.0f %-8s (%.0f .. %.0f)\n", row, at(0.5), unit, at(0.1),
+              at(0.9));
+  std::fflush(stdout);
+}
+
+std::vector<double> repeat(int runs, const std::function<double()>& once) {
+  std::vector<double> out;
+  for (int i = 0; i < runs; ++i) out.push_back(once());
+  return out;
+}
+
+// queue<int64> one producer (CPU 1) to one consumer (CPU 0): items/s.
+double int64_one_to_one(std::int64_t items) {
+  mp::queue<std::int64_t> q(4096);
+  mp::process producer([q, items]() mutable {
+    pin(1);
+    for (std::int64_t i = 0; i < items; ++i) q.put(i);
+  });
+  pin(0);
+  const auto start = clock_type::now();
+  producer.start();
+  std::int64_t sum = 0;
+  for (std::int64_t i = 0; i < items; ++i) sum += q.get();
+  const double s = seconds_since(start);
+  producer.join();
+  if (sum != items * (items - 1) / 2) std::fprintf(stderr, "wrong sum\n");
+  return static_cast<double>(items) / s;
+}
+
+// queue<std::vector<std::byte>> of 1 MiB items: MB/s.
+double mib_items(int items) {
+  constexpr std::size_t kSize = std::size_t{1} << 20;
+  mp::queue<std::vector<std::byte>> q(64);
+  mp::process producer([q, items]() mutable {
+    pin(1);
+    const std::vector<std::byte> item(kSize, std::byte{7});
+    for (int i = 0; i < items; ++i) q.put(item);
+  });
+  pin(0);
+  const auto start = clock_type::now();
+  producer.start();
+  std::size_t bytes = 0;
+  for (int i = 0; i < items; ++i) bytes += q.get().size();
+  const double s = seconds_since(start);
+  producer.join();
+  return static_cast<double>(bytes) / s / 1e6;
+}
+
+// Request queue + reply queue ping-pong: round trips/s.
+double queue_ping_pong(int trips) {
+  mp::queue<std::int64_t> request(1);
+  mp::queue<std::int64_t> reply(1);
+  mp::process server([request, reply, trips]() mutable {
+    pin(1);
+    for (int i = 0; i < trips; ++i) reply.put(request.get() + 1);
+  });
+  pin(0);
+  server.start();
+  const auto start = clock_type::now();
+  std::int64_t v = 0;
+  for (int i = 0; i < trips; ++i) {
+    request.put(v);
+    v = reply.get();
+  }
+  const double s = seconds_since(start);
+  server.join();
+  return static_cast<double>(trips) / s;
+}
+
+long futex(std::uint32_t* word, int op, std::uint32_t value) {
+  return syscall(SYS_futex, word, op, value, nullptr, nullptr, 0);
+}
+
+// The floor: two futex words, each side spins briefly then sleeps.
+double futex_ping_pong(int trips) {
+  auto* words =
+      static_cast<std::uint32_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  std::memset(words, 0, 4096);
+  std::uint32_t* ping = words;
+  std::uint32_t* pong = words + 32;
+  const auto await = [](std::uint32_t* w, std::uint32_t want) {
+    std::atomic_ref<std::uint32_t> a(*w);
+    for (int i = 0; i < 2000; ++i) {
+      if (a.load() == want) return;
+      __builtin_ia32_pause();
+    }
+    std::uint32_t seen = 0;
+    while ((seen = a.load()) != want) futex(w, FUTEX_WAIT, seen);
+  };
+  const auto post = [](std::uint32_t* w, std::uint32_t value) {
+    std::atomic_ref<std::uint32_t>(*w).store(value);
+    futex(w, FUTEX_WAKE, 1);
+  };
+  mp::process server([&, trips] {
+    pin(1);
+    for (int i = 1; i <= trips; ++i) {
+      await(ping, static_cast<std::uint32_t>(i));
+      post(pong, static_cast<std::uint32_t>(i));
+    }
+  });
+  pin(0);
+  server.start();
+  const auto start = clock_type::now();
+  for (int i = 1; i <= trips; ++i) {
+    post(ping, static_cast<std::uint32_t>(i));
+    await(pong, static_cast<std::uint32_t>(i));
+  }
+  const double s = seconds_since(start);
+  server.join();
+  munmap(words, 4096);
+  return static_cast<double>(trips) / s;
+}
+
+// 4 producers -> 4 consumers (children, on 2 CPUs): items/s in total.
+double many_to_many(std::int64_t items_each) {
+  mp::queue<std::int64_t> q(4096);
+  std::vector<mp::process> children;
+  for (int p = 0; p < 4; ++p) {
+    children.emplace_back([q, items_each]() mutable {
+      for (std::int64_t i = 0; i < items_each; ++i) q.put(i);
+    });
+  }
+  for (int c = 0; c < 4; ++c) {
+    children.emplace_back([q]() mutable {
+      try {
+        for (;;) (void)q.get();
+      } catch (const mp::eof_error&) {
+      }
+    });
+  }
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  CPU_SET(0, &all);
+  CPU_SET(1, &all);
+  (void)sched_setaffinity(0, sizeof all, &all);
+  const auto start = clock_type::now();
+  for (auto& child : children) child.start();
+  q.close();
+  for (auto& child : children) child.join();
+  return static_cast<double>(4 * items_each) / seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+  const int runs = quick ? 3 : 7;
+  const int scale = quick ? 10 : 1;
+  report("queue<int64> 1->1 split", "items/s",
+         repeat(runs, [&] { return int64_one_to_one(4'000'000 / scale); }));
+  report("queue<vector<byte>> 1 MiB split", "MB/s",
+         repeat(runs, [&] { return mib_items(4000 / scale); }));
+  report("queue ping-pong split", "rt/s",
+         repeat(runs, [&] { return queue_ping_pong(40'000 / scale); }));
+  report("futex ping-pong split (floor)", "rt/s",
+         repeat(runs, [&] { return futex_ping_pong(40'000 / scale); }));
+  report("queue<int64> 4->4 (2 CPUs)", "items/s",
+         repeat(runs, [&] { return many_to_many(500'000 / scale); }));
+  return 0;
+}
