@@ -229,6 +229,7 @@ EXAMPLES = {
             line(1, OUT, r"permits back: 2"),
         ],
         wall=(0.29, 6),
+    ),
     "20_queue_sentinel": dict(
         lines=[
             line(0, OUT, r"Worker: got 1"),

@@ -152,6 +152,8 @@ class broken_barrier_error : public std::runtime_error {
 
  private:
   barrier_broken_by cause_;
+};
+
 // ---- Part 4: queues and connections (multiproc/queue.hpp, connection.hpp)
 
 /// Nothing can ever arrive: a get() on an empty queue with no live process
