@@ -15,7 +15,7 @@
 #include "registry.hpp"
 #include "std_streams.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 thread_local bool t_child_main_thread = false;
@@ -83,4 +83,4 @@ void child_main(void* raw_context) noexcept {
   finish_child(code);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

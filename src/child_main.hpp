@@ -7,11 +7,11 @@
 
 #include <string>
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 class process;
 }
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// What the parent hands the child across fork (it lives on the parent's
 /// stack, which the child has an identical copy of).
@@ -37,4 +37,4 @@ struct exit_request {
   int code;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

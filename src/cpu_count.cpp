@@ -13,7 +13,7 @@
 
 #include "multiproc/process.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 unsigned affinity_count() {
@@ -56,4 +56,4 @@ unsigned cpu_count() {
   return std::max(count, 1U);
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 std::string died_message(int exitcode) {
@@ -59,4 +59,4 @@ process_died::process_died(int exitcode)
 timeout_error::timeout_error(std::chrono::nanoseconds timeout)
     : std::runtime_error(timeout_message(timeout)), timeout_(timeout) {}
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -6,7 +6,7 @@
 #include "process_state.hpp"
 #include "registry.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 void exit(int code) {
   if (detail::registry::get().current()->kind == detail::process_kind::main) {
@@ -18,4 +18,4 @@ void exit(int code) {
   detail::finish_child(code);
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 // Two atomics rather than a struct under a mutex: the exit steps also run
@@ -35,4 +35,4 @@ exit_policy get_exit_policy() noexcept {
   return policy;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

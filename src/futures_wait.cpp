@@ -26,7 +26,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 bool passed(const std::optional<steady_deadline>& deadline) {
@@ -281,4 +281,4 @@ std::optional<std::size_t> next_completed(completion_order& order) {
   return order.next();
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -22,7 +22,7 @@
 #include "registry.hpp"
 #include "std_streams.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 using detail::process_kind;
@@ -92,9 +92,9 @@ void process::run() {
 
 void process::start() { detail::start_process(*this, {}); }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 void start_process(process& self, const launch_options& options) {
   const std::shared_ptr<process_state>& state = self.state();
@@ -171,9 +171,9 @@ void start_process(process& self, const launch_options& options) {
   if (err != 0) throw std::system_error(err, std::generic_category(), "fork");
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 void process::join() { join_steady(std::nullopt); }
 
@@ -324,4 +324,4 @@ std::vector<process> active_children() {
   return alive;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -6,7 +6,7 @@
 #include "posix/this_pid.hpp"
 #include "registry.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 bool process_state::reapable_here() const {
   return kind == process_kind::child && creator_pid == this_pid();
@@ -66,4 +66,4 @@ bool process_state::wait_until(std::optional<steady_deadline> deadline) {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

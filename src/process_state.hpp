@@ -16,7 +16,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 enum class process_kind {
   /// A process object made with a constructor: unstarted, or a child.
@@ -88,4 +88,4 @@ struct process_state {
   void release_child_locked();
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -15,7 +15,7 @@
 #include "posix/this_pid.hpp"
 #include "process_state.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 std::atomic<registry*> g_registry{nullptr};
@@ -167,4 +167,4 @@ void registry::set_first_exit_step(exit_step step) noexcept {
   g_first_exit_step.store(step);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

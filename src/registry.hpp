@@ -18,7 +18,7 @@
 
 #include "multiproc/process.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 struct process_state;
 
@@ -90,4 +90,4 @@ class registry {
       children_;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

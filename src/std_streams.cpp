@@ -7,7 +7,7 @@
 #include <ext/stdio_sync_filebuf.h>
 #include <iostream>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 namespace {
 
@@ -58,4 +58,4 @@ void flush_standard_streams() noexcept {
   flush_if_pending(stderr);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

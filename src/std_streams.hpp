@@ -1,7 +1,7 @@
 // Flushing the standard streams around fork and at a child's exit.
 #pragma once
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Flushes std::cout/cerr/clog and stdout/stderr, ignoring failures (a
 /// closed stdout must not change anything: CPython test_error_on_stdio_flush).
@@ -10,4 +10,4 @@ namespace multiproc::detail {
 /// util._flush_std_streams does the same).
 void flush_standard_streams() noexcept;
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

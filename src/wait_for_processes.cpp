@@ -8,7 +8,7 @@
 #include "posix/pidfd.hpp"
 #include "process_state.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 std::vector<process> wait_steady(std::span<const process> processes,
                                  std::optional<steady_deadline> deadline) {
@@ -30,12 +30,12 @@ std::vector<process> wait_steady(std::span<const process> processes,
   return ended;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 std::vector<process> wait(std::span<const process> processes) {
   return detail::wait_steady(processes, std::nullopt);
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -54,7 +54,7 @@
 #include "multiproc/process.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// Options for async().
 /// Python: no equivalent (an executor's submit() takes none).
@@ -149,6 +149,6 @@ requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
       .get();
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

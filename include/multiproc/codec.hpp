@@ -85,7 +85,7 @@
 #include <vector>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// Thrown by decoder when the bytes do not hold what is being read (a
 /// user codec that reads differently from how it wrote, say).
@@ -218,11 +218,11 @@ class decoder {
 template <class T, class Enable = void>
 struct codec;
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #include "multiproc/detail/codec_builtin.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// The library's codec (see the declaration above).
 /// Python: pickle's own reducers for the built-in types.
@@ -279,6 +279,6 @@ T decode(std::span<const std::byte> bytes) {
   return value;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

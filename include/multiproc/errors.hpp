@@ -37,7 +37,7 @@
 #include <vector>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// Thrown when the API is used in a way it does not allow. The message is
 /// CPython's for the same misuse. Never compiled out (unlike Python's
@@ -198,6 +198,6 @@ class buffer_too_short : public std::runtime_error {
   std::shared_ptr<const std::vector<std::byte>> message_;
 };
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

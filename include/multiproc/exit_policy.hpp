@@ -28,7 +28,7 @@
 #include <optional>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// How the exit steps of a process treat its children.
 /// Python: no equivalent (multiprocessing's atexit handler joins without
@@ -54,6 +54,6 @@ void set_exit_policy(const exit_policy& policy) noexcept;
 /// Thread safety: any thread. Async-signal safety: yes.
 exit_policy get_exit_policy() noexcept;
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

@@ -47,7 +47,7 @@
 #include "multiproc/remote_exception.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace detail {
 
@@ -244,6 +244,6 @@ class future {
   std::unique_ptr<detail::future_core> core_;
 };
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

@@ -48,7 +48,7 @@
 #include "multiproc/future.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// When wait() returns. Python: concurrent.futures.FIRST_COMPLETED,
 /// FIRST_EXCEPTION, ALL_COMPLETED (spelt in the house's snake_case: capitals
@@ -347,6 +347,6 @@ as_completed_range as_completed(Range& futures,
   return as_completed(std::span<const waitable_future>(views), timeout);
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

@@ -63,7 +63,7 @@
 #include "multiproc/future.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// Options fixed when the pool is built.
 /// Python: the arguments of Pool(processes, initializer, initargs,
@@ -841,6 +841,6 @@ class pool {
   std::optional<std::chrono::nanoseconds> task_timeout_;
 };
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

@@ -47,7 +47,7 @@
 #include "multiproc/errors.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace detail {
 struct process_state;
@@ -354,6 +354,6 @@ std::vector<process> wait(std::span<const process> processes,
 /// pass.)
 [[noreturn]] void exit(int code);
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

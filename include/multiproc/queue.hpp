@@ -55,7 +55,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/errors.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 struct queue_options {
   /// Items at most; 0: no item limit of Python's kind (the ring then holds
@@ -286,4 +286,4 @@ class simple_queue {
   detail::channel::ring ring_;
 };
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -49,7 +49,7 @@
 #include "multiproc/codec.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace detail {
 
@@ -149,6 +149,6 @@ void register_exception() {
   detail::add_registration<E>();
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0
 
 #pragma GCC visibility pop

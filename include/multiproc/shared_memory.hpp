@@ -28,7 +28,7 @@
 
 #include "multiproc/detail/sync_handle_traits.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// What shared_memory(options) creates or attaches.
 /// Python: SharedMemory(name, create, size, track) arguments.
@@ -97,4 +97,4 @@ template <>
 struct is_handle<shared_memory> : std::true_type {};
 }  // namespace detail::sync
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -40,7 +40,7 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/synchronize.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace detail::sync {
 
@@ -340,4 +340,4 @@ template <class T>
 struct is_handle<raw_array<T>> : std::true_type {};
 }  // namespace detail::sync
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -46,7 +46,7 @@
 #include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace detail::sync {
 // The shared state of each type, in src/sync/.
@@ -478,4 +478,4 @@ template <>
 struct is_handle<barrier> : std::true_type {};
 }  // namespace detail::sync
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -1,5 +1,7 @@
 // The parent's side of an async() child: start, wait, read the outcome,
 // cancel, and kill-and-reap on destruction.
+#include "multiproc/detail/async_core.hpp"
+
 #include <signal.h>
 
 #include <chrono>
@@ -8,11 +10,10 @@
 
 #include "async/result_channel.hpp"
 #include "multiproc/detail/async_child.hpp"  // result_kind
-#include "multiproc/detail/async_core.hpp"
 #include "multiproc/errors.hpp"
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 using steady = std::chrono::steady_clock;
@@ -162,4 +163,4 @@ std::unique_ptr<async_core> make_async_core(
   return std::make_unique<process_core>(timeout);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -16,7 +16,7 @@
 #include "multiproc/remote_exception.hpp"
 #include "posix/sys.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 void arm_child_deadline(std::int64_t deadline_ns) noexcept {
   // A POSIX timer whose signal is SIGKILL: the kernel ends the child at the
@@ -101,4 +101,4 @@ void child_result_writer::commit_current_exception() {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

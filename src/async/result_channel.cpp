@@ -10,7 +10,7 @@
 #include "posix/io.hpp"
 #include "posix/mapping.hpp"
 
-namespace multiproc::detail::result_channel {
+namespace multiproc::inline v0::detail::result_channel {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x6d70726573756c74;  // "mpresult"
@@ -144,4 +144,4 @@ int read(int fd, committed& out) {
   return 0;
 }
 
-}  // namespace multiproc::detail::result_channel
+}  // namespace multiproc::inline v0::detail::result_channel

@@ -14,7 +14,7 @@
 
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail::result_channel {
+namespace multiproc::inline v0::detail::result_channel {
 
 inline constexpr std::uint64_t kHeaderSize = 64;
 
@@ -51,4 +51,4 @@ int has_result(int fd, bool& out) noexcept;
 /// valid one. Reads nothing else and leaves the result in place.
 int committed_kind(int fd, std::uint32_t& out) noexcept;
 
-}  // namespace multiproc::detail::result_channel
+}  // namespace multiproc::inline v0::detail::result_channel

@@ -2,7 +2,7 @@
 
 #include <sys/mman.h>
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 namespace {
 
 constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 40) - 1;
@@ -86,4 +86,4 @@ void free_data(ring_local& local, std::uint64_t cell,
                                        std::memory_order_relaxed));
 }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

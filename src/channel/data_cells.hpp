@@ -11,7 +11,7 @@
 
 #include "channel/ring_layout.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 /// A cell of at least `bytes`, as its data-area offset + 1; 0 when the
 /// data area's address space is used up (the caller waits for room).
@@ -25,4 +25,4 @@ inline std::byte* data_at(ring_local& local, std::uint64_t cell) noexcept {
   return local.data() + (cell - 1);
 }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

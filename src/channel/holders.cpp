@@ -10,7 +10,7 @@
 
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 namespace {
 
 constexpr std::uint64_t kValid = std::uint64_t{1} << 32;
@@ -208,9 +208,9 @@ void unlink_local(ring_local& local) noexcept {
   if (g_locals == &local) g_locals = local.next;
 }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 void settle_ended(ring_local& local) noexcept {
   std::uint64_t* table = local.holders();
@@ -259,4 +259,4 @@ bool settle_task(ring_local& local) noexcept {
   return false;
 }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

@@ -20,7 +20,7 @@
 
 #include "channel/ring_layout.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 enum class side { put, get };
 
@@ -53,4 +53,4 @@ bool settle_task(ring_local& local) noexcept;
 void link_local(ring_local& local);
 void unlink_local(ring_local& local) noexcept;
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

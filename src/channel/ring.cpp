@@ -21,7 +21,7 @@
 #include "sync/futex_wait.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 namespace {
 
 // How long a put or get that found nothing to do keeps looking before it
@@ -508,4 +508,4 @@ std::size_t ring::lost_tasks() const {
 
 const void* ring::address() const noexcept { return local_->base; }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

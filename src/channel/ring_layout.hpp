@@ -28,7 +28,7 @@
 #include <cstdint>
 #include <mutex>
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 inline constexpr std::size_t kHeaderBytes = 4096;
 inline constexpr std::uint32_t kHolderEntries = 1024;
@@ -151,4 +151,4 @@ struct ring_local {
 using u64_ref = std::atomic_ref<std::uint64_t>;
 using u32_ref = std::atomic_ref<std::uint32_t>;
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

@@ -9,7 +9,7 @@
 
 #include "channel/ring_layout.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 struct slot_view {
   slot* s;
@@ -50,4 +50,4 @@ inline std::int32_t distance(std::uint32_t seq,
   return static_cast<std::int32_t>(seq - static_cast<std::uint32_t>(position));
 }
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

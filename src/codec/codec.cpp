@@ -5,7 +5,7 @@
 #include <cstring>
 #include <limits>
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 // Above this many buffered bytes an encoder with a sink passes them on, so
@@ -82,4 +82,4 @@ std::size_t decoder::read_size(std::size_t min_element_size) {
   return count;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

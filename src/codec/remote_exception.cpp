@@ -19,7 +19,7 @@
 #include "multiproc/errors.hpp"
 #include "posix/demangle.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 // --- The table of registered types ---------------------------------------
@@ -407,4 +407,4 @@ void throw_encoded_exception(decoder& in) {
   throw codec_error("multiproc: malformed exception record");
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -7,7 +7,7 @@
 
 #include "posix/pidfd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 int child_handle::wait(std::optional<deadline> until, bool& ended) noexcept {
   pollfd watched{sentinel(), POLLIN, 0};
@@ -19,4 +19,4 @@ int child_handle::wait(std::optional<deadline> until, bool& ended) noexcept {
   return err;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <optional>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// The exit code reported for a child that someone else reaped when the
 /// kernel kept no record of its status (Linux before 6.15). 255 is what
@@ -70,4 +70,4 @@ class child_handle {
   virtual void close() noexcept = 0;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

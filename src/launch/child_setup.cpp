@@ -9,7 +9,7 @@
 
 #include "posix/sys.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 void redirect_stdin_to_dev_null() noexcept {
@@ -80,4 +80,4 @@ void prepare_child(const child_setup& setup) noexcept {
   place_fds(setup.fds);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

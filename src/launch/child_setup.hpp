@@ -12,7 +12,7 @@
 
 #include "launch/launcher.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 struct child_setup {
   pid_t parent_pid = 0;
@@ -31,4 +31,4 @@ struct child_setup {
 /// with exit code 1 and a line on stderr, before any user code runs.
 void prepare_child(const child_setup& setup) noexcept;
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -30,7 +30,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 int fork_child(const launch_request& request, const sigset_t* child_mask,
@@ -197,4 +197,4 @@ launcher& default_launcher() {
   return instance;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

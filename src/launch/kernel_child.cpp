@@ -3,7 +3,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/this_pid.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 std::unique_ptr<child_handle> kernel_child::watch(pid_t pid, unique_fd pidfd) {
   auto handle = std::make_unique<kernel_child>(0);
@@ -48,4 +48,4 @@ int kernel_child::send_signal(int signo) noexcept {
   return pidfd::send_signal(pidfd_.get(), signo);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

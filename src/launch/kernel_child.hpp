@@ -12,7 +12,7 @@
 #include "launch/child_handle.hpp"
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class kernel_child final : public child_handle {
  public:
@@ -53,4 +53,4 @@ class kernel_child final : public child_handle {
   std::optional<int> exitcode_;  // once reaped
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -17,7 +17,7 @@
 
 #include "launch/child_handle.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 struct portable_request;  // launch/portable_request.hpp
 
@@ -79,4 +79,4 @@ class launcher {
 /// The launcher `process::start()` uses: fork.
 launcher& default_launcher();
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

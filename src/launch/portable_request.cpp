@@ -4,7 +4,7 @@
 
 #include "multiproc/codec.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 // Both ends are the same program, so layout needs no negotiation; the
@@ -68,4 +68,4 @@ decoded_request decode_portable_request(std::span<const std::byte> bytes) {
   return result;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -19,7 +19,7 @@
 
 #include "launch/launcher.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// What the child's registry starts from (registry::reset_in_child) and
 /// what its launcher arms before the target runs.
@@ -68,4 +68,4 @@ struct decoded_request {
 /// (wrong marker or version, short, or with bytes left over).
 decoded_request decode_portable_request(std::span<const std::byte> bytes);
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

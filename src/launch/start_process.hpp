@@ -6,14 +6,14 @@
 
 #include "launch/launcher.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 class process;
 }
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// As self.start(), launched with `options`. `options.signal_mask` need
 /// only outlive the call. Errors: as process::start().
 void start_process(process& self, const launch_options& options);
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

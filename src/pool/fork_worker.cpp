@@ -18,7 +18,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
   unique_fd parent_end;
@@ -137,4 +137,4 @@ std::shared_ptr<worker_backend> fork_worker_backend() {
   return std::make_shared<fork_backend>();
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

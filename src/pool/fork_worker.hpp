@@ -21,7 +21,7 @@
 #include "posix/mapping.hpp"
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class fork_worker final : public worker {
  public:
@@ -81,4 +81,4 @@ class fork_worker final : public worker {
   bool hung_up_ = false;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

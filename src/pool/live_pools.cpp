@@ -12,7 +12,7 @@
 #include "posix/this_pid.hpp"
 #include "registry.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 struct pool_list {
@@ -91,4 +91,4 @@ void add_live_pool(const std::shared_ptr<pool_engine>& engine) {
   list.pools.push_back(engine);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -11,7 +11,7 @@
 
 #include <memory>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class pool_engine;
 
@@ -19,4 +19,4 @@ class pool_engine;
 /// they call finish_live_pools() first.
 void add_live_pool(const std::shared_ptr<pool_engine>& engine);
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

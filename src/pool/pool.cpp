@@ -4,7 +4,7 @@
 #include "multiproc/process.hpp"
 #include "pool/live_pools.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 namespace {
 
 detail::pool_config engine_config(pool_options& options) {
@@ -46,4 +46,4 @@ std::size_t pool::chunksize_for(std::size_t items,
   return (items + chunks - 1) / chunks;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

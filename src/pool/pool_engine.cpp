@@ -32,7 +32,7 @@
 #include "posix/unique_fd.hpp"
 #include "process_state.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 namespace {
 
@@ -698,4 +698,4 @@ bool pool_engine::join_until(
 
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

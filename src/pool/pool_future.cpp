@@ -6,7 +6,7 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/remote_exception.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 class pool_task_core final : public future_core {
@@ -114,4 +114,4 @@ std::exception_ptr item_failure(std::span<const std::byte> encoded) noexcept {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

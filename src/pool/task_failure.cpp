@@ -8,7 +8,7 @@
 #include "multiproc/detail/pool_tasks.hpp"
 #include "multiproc/remote_exception.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 void encode_task_failure(std::vector<std::byte>& output) noexcept {
   try {
@@ -30,4 +30,4 @@ void encode_task_failure(std::vector<std::byte>& output) noexcept {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -1,6 +1,6 @@
 #include "multiproc/detail/task_record.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 bool task_record::wait_until(
     std::optional<std::chrono::steady_clock::time_point> deadline) const {
@@ -13,4 +13,4 @@ bool task_record::wait_until(
   return done.wait_until(lock, *deadline, is_set);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-namespace multiproc::detail::wire {
+namespace multiproc::inline v0::detail::wire {
 
 enum class frame_kind : std::uint32_t {
   task = 1,
@@ -127,4 +127,4 @@ inline bool whole_frame_at(const receive_buffer& buffer, std::size_t offset,
   return buffer.size() - offset - sizeof header >= header.size;
 }
 
-}  // namespace multiproc::detail::wire
+}  // namespace multiproc::inline v0::detail::wire

@@ -23,7 +23,7 @@
 
 #include "pool/wire.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 struct worker_spawn_args {
   const std::function<void()>* initializer;
@@ -97,4 +97,4 @@ class worker_backend {
 /// (fork_worker.hpp).
 std::shared_ptr<worker_backend> fork_worker_backend();
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -14,7 +14,7 @@
 #include "posix/io.hpp"
 #include "posix/sys.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 std::int64_t monotonic_ns() {
@@ -138,4 +138,4 @@ int worker_main(const worker_boot& boot) noexcept {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

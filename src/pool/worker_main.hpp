@@ -6,7 +6,7 @@
 
 #include "pool/wire.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 struct worker_boot {
   /// The worker's end of its socket pair: tasks in, results out.
@@ -23,4 +23,4 @@ struct worker_boot {
 /// pipe (the parent is gone) or max_tasks. Returns the exit code.
 int worker_main(const worker_boot& boot) noexcept;
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

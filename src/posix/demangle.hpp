@@ -6,7 +6,7 @@
 #include <string>
 #include <typeinfo>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// The demangled form of a mangled name, or the name itself when it does
 /// not demangle. Errors: std::bad_alloc.
@@ -19,4 +19,4 @@ std::string demangle(const std::type_info* type);
 /// Inside a catch block: the demangled type of the exception being handled.
 std::string current_exception_type_name();
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -9,7 +9,7 @@
 
 #include "posix/sys.hpp"
 
-namespace multiproc::detail::io {
+namespace multiproc::inline v0::detail::io {
 
 int write_all(int fd, std::span<const std::byte> data) noexcept {
   while (!data.empty()) {
@@ -117,4 +117,4 @@ void reap_by_pid(pid_t pid) noexcept {
   (void)retry_on_eintr([&] { return sys::waitpid(pid, nullptr, 0); });
 }
 
-}  // namespace multiproc::detail::io
+}  // namespace multiproc::inline v0::detail::io

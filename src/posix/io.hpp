@@ -16,7 +16,7 @@
 
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail::io {
+namespace multiproc::inline v0::detail::io {
 
 /// Calls `call` until it does not fail with EINTR; returns its last
 /// result (errno is set when that is negative). For the loops in posix/.
@@ -76,4 +76,4 @@ void eventfd_drain(int fd) noexcept;
 /// dropped. For a child that must be reaped by pid (no pidfd could be had).
 void reap_by_pid(pid_t pid) noexcept;
 
-}  // namespace multiproc::detail::io
+}  // namespace multiproc::inline v0::detail::io

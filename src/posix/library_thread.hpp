@@ -5,7 +5,7 @@
 
 #include <signal.h>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Blocks every signal on the calling thread, so that process-directed
 /// signals (SIGINT, SIGTERM, SIGCHLD, a user's SIGALRM) are delivered to the
@@ -24,4 +24,4 @@ inline sigset_t signal_mask_of_this_thread() noexcept {
   return mask;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -4,7 +4,7 @@
 
 #include "posix/sys.hpp"
 
-namespace multiproc::detail::mapping {
+namespace multiproc::inline v0::detail::mapping {
 
 int create_memfd(const char* name, unique_fd& out) noexcept {
   int fd = sys::memfd_create(name, MFD_CLOEXEC);
@@ -29,4 +29,4 @@ int map_file(int fd, std::size_t length, int protection, int flags,
   return 0;
 }
 
-}  // namespace multiproc::detail::mapping
+}  // namespace multiproc::inline v0::detail::mapping

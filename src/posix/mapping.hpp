@@ -9,7 +9,7 @@
 
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// A mapping unmapped on destruction. Movable, not copyable.
 class unique_mapping {
@@ -67,4 +67,4 @@ int map_file(int fd, std::size_t length, int protection, int flags,
              unique_mapping& out) noexcept;
 
 }  // namespace mapping
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

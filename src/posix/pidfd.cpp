@@ -16,7 +16,7 @@
 #define P_PIDFD 3  // Linux 5.4; glibc 2.36 headers may lack it.
 #endif
 
-namespace multiproc::detail::pidfd {
+namespace multiproc::inline v0::detail::pidfd {
 namespace {
 
 // PIDFD_GET_INFO (Linux 6.13) with PIDFD_INFO_EXIT (Linux 6.15) returns the
@@ -166,4 +166,4 @@ bool has_ended(int fd) noexcept {
   return io::retry_on_eintr([&] { return sys::ppoll(&p, 1, &now); }) > 0;
 }
 
-}  // namespace multiproc::detail::pidfd
+}  // namespace multiproc::inline v0::detail::pidfd

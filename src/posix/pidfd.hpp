@@ -17,7 +17,7 @@
 
 #include "posix/unique_fd.hpp"
 
-namespace multiproc::detail::pidfd {
+namespace multiproc::inline v0::detail::pidfd {
 
 using deadline = std::chrono::steady_clock::time_point;
 
@@ -58,4 +58,4 @@ bool has_ended(int fd) noexcept;
 /// death by signal N.
 int exitcode_from(int code, int status) noexcept;
 
-}  // namespace multiproc::detail::pidfd
+}  // namespace multiproc::inline v0::detail::pidfd

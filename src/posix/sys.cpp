@@ -15,7 +15,7 @@
 #include <cerrno>
 #include <cstddef>
 
-namespace multiproc::detail::sys {
+namespace multiproc::inline v0::detail::sys {
 namespace {
 
 struct injected {
@@ -204,4 +204,4 @@ int shm_unlink(const char* name) noexcept {
   return fails(call::shm_unlink) ? -1 : ::shm_unlink(name);
 }
 
-}  // namespace multiproc::detail::sys
+}  // namespace multiproc::inline v0::detail::sys

@@ -23,7 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace multiproc::detail::sys {
+namespace multiproc::inline v0::detail::sys {
 
 enum class call {
   fork,
@@ -119,4 +119,4 @@ int futex_wake(const std::uint32_t* word, int count) noexcept;
 int shm_open(const char* name, int flags, mode_t mode) noexcept;
 int shm_unlink(const char* name) noexcept;
 
-}  // namespace multiproc::detail::sys
+}  // namespace multiproc::inline v0::detail::sys

@@ -5,7 +5,7 @@
 
 #include <atomic>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 std::atomic<pid_t> g_pid{0};
@@ -30,4 +30,4 @@ pid_t this_pid() noexcept {
   return pid;
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

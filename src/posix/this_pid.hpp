@@ -8,9 +8,9 @@
 
 #include <sys/types.h>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Equals getpid(). Async-signal-safe after the first call.
 pid_t this_pid() noexcept;
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class unique_fd {
  public:
@@ -34,4 +34,4 @@ class unique_fd {
   int fd_ = -1;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -10,7 +10,7 @@
 #include "multiproc/errors.hpp"
 #include "remote/module_table.hpp"
 
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 namespace {
 
 // Built while the library loads, before main can fork: every child forked
@@ -166,4 +166,4 @@ remote_entry unpack_entry(std::uint64_t word) {
   return resolve_function<remote_entry>(code_ref::unpack(word));
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail

@@ -6,7 +6,7 @@
 #include "multiproc/errors.hpp"
 #include "remote/module_table.hpp"
 
-namespace multiproc::detail::remote {
+namespace multiproc::inline v0::detail::remote {
 namespace {
 
 // The local loaded module `record` stands for, or kNoModule with the
@@ -112,4 +112,4 @@ code_ref module_map::to_local(code_ref peer_ref) const {
   return {slot.local, peer_ref.offset};
 }
 
-}  // namespace multiproc::detail::remote
+}  // namespace multiproc::inline v0::detail::remote

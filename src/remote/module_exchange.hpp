@@ -13,7 +13,7 @@
 
 #include "multiproc/detail/remote_call.hpp"
 
-namespace multiproc::detail::remote {
+namespace multiproc::inline v0::detail::remote {
 
 /// One module of a table, as sent to a peer.
 struct module_record {
@@ -55,4 +55,4 @@ class module_map {
   std::vector<entry> by_peer_index_;
 };
 
-}  // namespace multiproc::detail::remote
+}  // namespace multiproc::inline v0::detail::remote

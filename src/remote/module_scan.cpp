@@ -11,7 +11,7 @@
 
 #include "remote/module_table.hpp"
 
-namespace multiproc::detail::remote {
+namespace multiproc::inline v0::detail::remote {
 namespace {
 
 std::size_t align_up(std::size_t n, std::size_t alignment) {
@@ -119,4 +119,4 @@ std::string hex(const std::string& bytes) {
   return text;
 }
 
-}  // namespace multiproc::detail::remote
+}  // namespace multiproc::inline v0::detail::remote

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <memory>
 
-namespace multiproc::detail::remote {
+namespace multiproc::inline v0::detail::remote {
 namespace {
 
 // The newest snapshot. Old ones stay reachable through `previous` and are
@@ -110,4 +110,4 @@ const module_snapshot& refresh_modules() {
   }
 }
 
-}  // namespace multiproc::detail::remote
+}  // namespace multiproc::inline v0::detail::remote

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace multiproc::detail::remote {
+namespace multiproc::inline v0::detail::remote {
 
 /// One executable PT_LOAD segment, as offsets from the module's load base.
 struct code_segment {
@@ -75,4 +75,4 @@ const module_snapshot& refresh_modules();
 /// The build-id as lower-case hex, for messages.
 std::string hex(const std::string& bytes);
 
-}  // namespace multiproc::detail::remote
+}  // namespace multiproc::inline v0::detail::remote

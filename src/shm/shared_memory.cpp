@@ -16,7 +16,7 @@
 #include "multiproc/errors.hpp"
 #include "posix/sys.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace sys = detail::sys;
 
@@ -148,4 +148,4 @@ void shared_memory::unlink(const std::string& name) {
   if (sys::shm_unlink(path.c_str()) != 0) throw_errno(errno, path);
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

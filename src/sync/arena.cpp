@@ -13,7 +13,7 @@
 #include "posix/sys.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 namespace {
 
 // Reserved address space, not memory (see arena.hpp). 8 GiB holds 250
@@ -157,4 +157,4 @@ void free_cell(void* cell, std::size_t bytes) noexcept {
                                        std::memory_order_relaxed));
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

@@ -21,7 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 /// Size classes of cells: 32 << k bytes.
 inline constexpr std::size_t kSmallestCell = 32;
@@ -67,4 +67,4 @@ std::size_t arena_high_water() noexcept;
 /// Gives back a cell from allocate_cell(`bytes`); it may be reused at once.
 void free_cell(void* cell, std::size_t bytes) noexcept;
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

@@ -20,7 +20,7 @@
 #include "sync/lock_word.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace sync = detail::sync;
 namespace lw = detail::sync::lock_word;
@@ -199,4 +199,4 @@ bool barrier::broken() const {
   return s.broken != 0;
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -21,7 +21,7 @@
 #include "sync/futex_wait.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace sync = detail::sync;
 using u32_ref = std::atomic_ref<std::uint32_t>;
@@ -174,4 +174,4 @@ void condition::notify(int n) {
 
 void condition::notify_all() { notify(INT_MAX); }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

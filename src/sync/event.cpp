@@ -11,7 +11,7 @@
 #include "multiproc/synchronize.hpp"
 #include "sync/futex_wait.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace sync = detail::sync;
 using u32_ref = std::atomic_ref<std::uint32_t>;
@@ -71,4 +71,4 @@ bool event::wait_steady(
   }
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -14,7 +14,7 @@
 #include "sync/holdings.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 namespace {
 
 std::atomic<bool> g_installed{false};
@@ -45,4 +45,4 @@ void on_arena_mapped() noexcept {
   if (pthread_atfork(before_fork, in_parent, in_child) != 0) std::terminate();
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

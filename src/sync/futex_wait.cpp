@@ -6,7 +6,7 @@
 
 #include "posix/sys.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 slept sleep_on(std::uint32_t& word, std::uint32_t expected,
                const std::optional<steady_deadline>& deadline) noexcept {
@@ -34,4 +34,4 @@ void wake(std::uint32_t& word, int count) noexcept {
   (void)sys::futex_wake(&word, count);
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

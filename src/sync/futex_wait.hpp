@@ -8,7 +8,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 /// How often a sleeper re-checks the liveness of those it waits on: API.md
 /// allows at most 20 times a second and wants deaths seen within 100 ms.
@@ -44,4 +44,4 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

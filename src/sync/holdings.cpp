@@ -9,7 +9,7 @@
 #include "sync/arena.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 // The 16 bytes in front of every object: how many processes hold it, and
 // the size it was allocated with (to free it into the right class).
@@ -124,4 +124,4 @@ void holdings_after_fork_in_child() noexcept {
   new (&g_holdings_mutex) std::mutex;
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

@@ -1,7 +1,7 @@
 // This process's holdings of arena cells, for the fork handlers.
 #pragma once
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 /// Before fork: count the child in as a holder of everything this process
 /// holds, and keep the list still until after_fork_*() (fork_hooks.cpp).
@@ -9,4 +9,4 @@ void holdings_before_fork() noexcept;
 void holdings_after_fork_in_parent() noexcept;
 void holdings_after_fork_in_child() noexcept;
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

@@ -5,7 +5,7 @@
 #include "sync/futex_wait.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc::detail::sync::lock_word {
+namespace multiproc::inline v0::detail::sync::lock_word {
 namespace {
 
 using word_ref = std::atomic_ref<std::uint32_t>;
@@ -103,4 +103,4 @@ bool held(const std::uint32_t& raw) noexcept {
   return (seen & kLocked) != 0 && participant_alive(seen & kHolderMask);
 }
 
-}  // namespace multiproc::detail::sync::lock_word
+}  // namespace multiproc::inline v0::detail::sync::lock_word

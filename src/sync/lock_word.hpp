@@ -21,7 +21,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
-namespace multiproc::detail::sync::lock_word {
+namespace multiproc::inline v0::detail::sync::lock_word {
 
 inline constexpr std::uint32_t kLocked = 1u << 31;
 inline constexpr std::uint32_t kWaiters = 1u << 30;
@@ -48,4 +48,4 @@ std::uint32_t peek(const std::uint32_t& word) noexcept;
 /// Held, by a participant still alive.
 bool held(const std::uint32_t& word) noexcept;
 
-}  // namespace multiproc::detail::sync::lock_word
+}  // namespace multiproc::inline v0::detail::sync::lock_word

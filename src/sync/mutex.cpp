@@ -9,7 +9,7 @@
 #include "sync/lock_word.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 using detail::sync::lock_word::outcome;
 namespace lw = detail::sync::lock_word;
@@ -61,4 +61,4 @@ bool mutex::owner_died() const {
 
 bool mutex::locked() const { return lw::held(word()); }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

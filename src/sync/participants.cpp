@@ -11,7 +11,7 @@
 
 #include "sync/arena.hpp"
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 namespace {
 
 struct participant_slot {
@@ -153,4 +153,4 @@ void claim_after_fork() noexcept {
   }
 }
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

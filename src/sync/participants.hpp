@@ -34,7 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 inline constexpr std::size_t kParticipantsOffset = 4096;
 inline constexpr std::uint32_t kMaxParticipants = 65536;
@@ -63,4 +63,4 @@ bool participant_alive(std::uint32_t id) noexcept;
 /// parent's ids and claim this process's own.
 void claim_after_fork() noexcept;
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

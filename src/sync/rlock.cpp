@@ -8,7 +8,7 @@
 #include "sync/lock_word.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace lw = detail::sync::lock_word;
 using lw::outcome;
@@ -103,4 +103,4 @@ bool rlock::owner_died() const {
 
 bool rlock::locked() const { return lw::held(shared().word); }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

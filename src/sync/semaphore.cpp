@@ -21,7 +21,7 @@
 #include "sync/futex_wait.hpp"
 #include "sync/participants.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 namespace sync = detail::sync;
 
@@ -241,4 +241,4 @@ std::size_t semaphore::lost_permits() const {
       std::atomic_ref<std::uint64_t>(s.lost).load());
 }
 
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -11,7 +11,7 @@
 #include "multiproc/codec.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// What a committed result holds.
 enum class result_kind : std::uint32_t { value = 1, exception = 2 };
@@ -66,6 +66,6 @@ void run_in_child(int fd, std::int64_t deadline_ns, F& fn, Args&... args) {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

@@ -12,7 +12,7 @@
 #include "multiproc/process.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// The parent's side of one async() child. Made before the fork: it owns
 /// the result channel (a memfd) the child inherits.
@@ -31,6 +31,6 @@ class async_core : public future_core {
 std::unique_ptr<async_core> make_async_core(
     std::optional<std::chrono::nanoseconds> timeout);
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

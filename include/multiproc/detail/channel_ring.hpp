@@ -19,7 +19,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
-namespace multiproc::detail::channel {
+namespace multiproc::inline v0::detail::channel {
 
 struct ring_local;  // this process's record of one ring (src/channel/)
 
@@ -80,4 +80,4 @@ class ring {
   std::shared_ptr<ring_local> local_;
 };
 
-}  // namespace multiproc::detail::channel
+}  // namespace multiproc::inline v0::detail::channel

@@ -45,7 +45,7 @@
 #endif
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 template <class T>
 inline constexpr bool dependent_false = false;
@@ -681,6 +681,6 @@ struct builtin_codec {
   }
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

@@ -133,7 +133,7 @@
   n
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 // --- Described types -------------------------------------------------------
 
@@ -450,6 +450,6 @@ template <class T>
 using aggregate_fields_t = decltype(visit_fields<aggregate_field_count<T>>(
     std::declval<T&>(), [](auto types, auto&...) { return types; }));
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

@@ -17,7 +17,7 @@
 #include <type_traits>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 using steady_deadline = std::chrono::steady_clock::time_point;
 
@@ -112,6 +112,6 @@ std::chrono::nanoseconds saturating_nanoseconds(
   return std::chrono::duration_cast<ns>(d);
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

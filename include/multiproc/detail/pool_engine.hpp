@@ -32,7 +32,7 @@
 #include "multiproc/detail/task_record.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class worker_backend;  // src/pool/worker_backend.hpp
 
@@ -87,6 +87,6 @@ class pool_engine {
   std::unique_ptr<impl> impl_;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

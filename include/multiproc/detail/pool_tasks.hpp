@@ -20,7 +20,7 @@
 #include "multiproc/future.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 // Which callables a pool can send to a worker, and the one message for
 // each misuse: detail/task_checks.hpp (check_pool_task). How the callable
@@ -128,6 +128,6 @@ std::unique_ptr<future_core> make_pool_future_core(
 /// The exception throw_task_failure would throw, as an exception_ptr.
 std::exception_ptr task_failure(const task_record& task) noexcept;
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

@@ -16,7 +16,7 @@
 #include <vector>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Told, once, that the future registered with `token` is ready.
 class ready_listener {
@@ -92,6 +92,6 @@ class notifying_condition {
   std::vector<std::pair<ready_listener*, std::size_t>> listeners_;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

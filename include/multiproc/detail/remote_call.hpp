@@ -27,7 +27,7 @@
 #include "multiproc/detail/task_checks.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// A piece of code named portably: the module it lies in (an index into
 /// this process's module table, src/remote/module_table.hpp) and its
@@ -156,6 +156,6 @@ bool call_entry(std::span<const std::byte> input,
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

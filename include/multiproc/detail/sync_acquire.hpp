@@ -14,7 +14,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
-namespace multiproc {
+namespace multiproc::inline v0 {
 
 /// What an acquisition found. True (acquired()) when the caller now holds
 /// the object; owner_died() when it was taken over from a holder that ended
@@ -90,4 +90,4 @@ class acquire_family {
 };
 
 }  // namespace detail::sync
-}  // namespace multiproc
+}  // namespace multiproc::inline v0

@@ -18,7 +18,7 @@
 
 #include <cstddef>
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 struct holding;  // this process's count for one cell (src/sync/holdings.cpp)
 
@@ -43,4 +43,4 @@ class cell_ref {
   void* payload_;
 };
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

@@ -5,7 +5,7 @@
 
 #include <type_traits>
 
-namespace multiproc::detail::sync {
+namespace multiproc::inline v0::detail::sync {
 
 /// Specialised true for every handle type (synchronize.hpp,
 /// shared_value.hpp, shared_memory.hpp).
@@ -20,4 +20,4 @@ inline constexpr const char* kHandleDiagnostic =
     "only by inheritance: create it before start(), async() or the pool, and "
     "capture it or pass it as an argument";
 
-}  // namespace multiproc::detail::sync
+}  // namespace multiproc::inline v0::detail::sync

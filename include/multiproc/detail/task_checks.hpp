@@ -19,7 +19,7 @@
 #include "multiproc/codec.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Stands for the result of a task that cannot be called, after a
 /// static_assert has said why. It converts to anything, so that the
@@ -229,7 +229,7 @@ constexpr bool check_async_task() {
   }
 }
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 /// Lets a future of invalid_task_result be used without a second error
 /// (see above); never runs.

@@ -15,7 +15,7 @@
 #include "multiproc/detail/ready_listener.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 /// Runs in a worker: decodes the arguments from `input`, calls the task and
 /// encodes its outcome into `output`. Returns true when `output` holds a
@@ -82,6 +82,6 @@ struct task_record {
   }
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop

@@ -17,7 +17,7 @@
 #include <utility>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
-namespace multiproc::detail {
+namespace multiproc::inline v0::detail {
 
 class unique_callable {
  public:
@@ -119,6 +119,6 @@ class unique_callable {
   bool inline_ = false;
 };
 
-}  // namespace multiproc::detail
+}  // namespace multiproc::inline v0::detail
 
 #pragma GCC visibility pop
