@@ -23,8 +23,8 @@ The heuristics, kept simple on purpose (this is not a C++ parser):
     blank line between) shares that one's comment: overloads and families
     such as terminate()/kill()/interrupt() are documented once, as in
     Abseil. Types and functions after anything else share nothing.
-  - Skipped: namespace `detail` (and any namespace whose name ends in
-    `detail`), `private:` and `protected:` sections (a `class` starts
+  - Skipped: namespace `detail` (and any namespace with a `detail`
+    component), `private:` and `protected:` sections (a `class` starts
     private, a `struct` public) and whatever they contain, function bodies,
     `= delete`d
     functions, members defined outside their class (`void encoder::write(`:
@@ -45,7 +45,7 @@ import sys
 
 ACCESS = re.compile(r"^\s*(public|private|protected)\s*:(?!:)")
 TYPE_HEAD = re.compile(r"^(?:template\s*<.*>\s*)?(class|struct|union|enum)\b")
-NAMESPACE_HEAD = re.compile(r"^(?:inline\s+)?namespace\b\s*([\w:]*)")
+NAMESPACE_HEAD = re.compile(r"^(?:inline\s+)?namespace\b\s*([\w:\s]*)")
 
 
 def strip_code(line):
@@ -227,8 +227,10 @@ def check(path):
                 ns = NAMESPACE_HEAD.match(text)
                 ty = TYPE_HEAD.match(text)
                 if ns:
-                    stack.append(Scope("ns", not ns.group(1).endswith(
-                        "detail")))
+                    # Any `detail` component hides what it holds
+                    # (multiproc::inline v0::detail::channel as well).
+                    stack.append(Scope("ns", "detail" not in re.split(
+                        r"::|\s+", ns.group(1))))
                     stmt, stmt_start = "", None
                 elif ty:
                     emit("type", text, stmt_start, n)

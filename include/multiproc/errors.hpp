@@ -174,8 +174,10 @@ class eof_error : public std::runtime_error {
 class broken_pipe_error : public std::system_error {
  public:
   /// what() is "Broken pipe".
+  /// Python: made by the library, as Python raises it. Errors: std::bad_alloc.
   broken_pipe_error() : std::system_error(EPIPE, std::generic_category()) {}
   /// what() begins with `what`.
+  /// Python: made by the library, as Python raises it. Errors: std::bad_alloc.
   explicit broken_pipe_error(const std::string& what)
       : std::system_error(EPIPE, std::generic_category(), what) {}
 };
@@ -185,12 +187,14 @@ class broken_pipe_error : public std::system_error {
 /// Python: multiprocessing.BufferTooShort (its args[0] is the message).
 class buffer_too_short : public std::runtime_error {
  public:
+  /// Python: made by the library, as Python raises it. Errors: std::bad_alloc.
   explicit buffer_too_short(std::vector<std::byte> message)
       : std::runtime_error("buffer too short for a message of " +
                            std::to_string(message.size()) + " bytes"),
         message_(std::make_shared<const std::vector<std::byte>>(
             std::move(message))) {}
   /// The whole message.
+  /// Python: args[0]. Errors: none.
   const std::vector<std::byte>& message() const noexcept { return *message_; }
 
  private:

@@ -57,6 +57,7 @@
 
 namespace multiproc::inline v0 {
 
+/// Python: as the class comment says. Errors: as the class comment lists.
 struct queue_options {
   /// Items at most; 0: no item limit of Python's kind (the ring then holds
   /// up to 8,192 items at once).
@@ -142,23 +143,32 @@ template <class T>
 class queue {
  public:
   /// Queue(): no item limit, max_bytes 1 GiB.
+  /// Python: as the class comment says. Errors: as the class comment lists.
   queue() : queue(queue_options{}) {}
   /// Queue(maxsize).
+  /// Python: as the class comment says. Errors: as the class comment lists.
   explicit queue(std::size_t maxsize)
       : queue(queue_options{.maxsize = maxsize}) {}
+  /// Python: as the class comment says. Errors: as the class comment lists.
   explicit queue(queue_options options) : queue(options, "Queue") {}
 
   /// Waits for room without limit.
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   void put(const T& item) {
     (void)detail::channel::put_item(ring_, item, std::nullopt);
   }
   /// False when `timeout` passed without room (Python: Full).
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   template <class Rep, class Period>
   [[nodiscard]] bool put(const T& item,
                          std::chrono::duration<Rep, Period> timeout) {
     return detail::channel::put_item(ring_, item,
                                      detail::deadline_after(timeout));
   }
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   template <class Clock, class Duration>
   [[nodiscard]] bool put_until(
       const T& item, std::chrono::time_point<Clock, Duration> deadline) {
@@ -168,18 +178,26 @@ class queue {
         });
   }
   /// One try: false when full (Python: Full).
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   [[nodiscard]] bool put_nowait(const T& item) {
     return detail::channel::put_item(ring_, item,
                                      std::chrono::steady_clock::now());
   }
 
   /// Waits for an item without limit.
+  /// Python: as the class comment says. Errors: those of get*() in the class
+  /// comment.
   T get() { return *detail::channel::get_item<T>(ring_, std::nullopt); }
   /// Empty when `timeout` passed with nothing there (Python: Empty).
+  /// Python: as the class comment says. Errors: those of get*() in the class
+  /// comment.
   template <class Rep, class Period>
   std::optional<T> get(std::chrono::duration<Rep, Period> timeout) {
     return detail::channel::get_item<T>(ring_, detail::deadline_after(timeout));
   }
+  /// Python: as the class comment says. Errors: those of get*() in the class
+  /// comment.
   template <class Clock, class Duration>
   std::optional<T> get_until(
       std::chrono::time_point<Clock, Duration> deadline) {
@@ -192,15 +210,21 @@ class queue {
     return got;
   }
   /// One try: empty when nothing is there (Python: Empty).
+  /// Python: as the class comment says. Errors: those of get*() in the class
+  /// comment.
   std::optional<T> get_nowait() {
     return detail::channel::get_item<T>(ring_,
                                         std::chrono::steady_clock::now());
   }
 
   /// Exact: items whose put() returned and that no get() has taken.
+  /// Python: as the class comment says. Errors: as the class comment lists.
   std::size_t qsize() const { return ring_.qsize(); }
+  /// Python: as the class comment says. Errors: as the class comment lists.
   bool empty() const { return qsize() == 0; }
   /// qsize() >= maxsize (when set), or the bytes held reached max_bytes.
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   bool full() const { return ring_.full(); }
   /// This process puts and gets no more and stops holding the queue;
   /// idempotent; loses nothing. Python: Queue.close().
@@ -209,6 +233,7 @@ class queue {
   /// throw broken_pipe_error("queue shut down"); gets return what is left,
   /// then throw eof_error("queue shut down"); `immediate` discards what is
   /// left. Every waiter wakes now.
+  /// Python: as the class comment says. Errors: as the class comment lists.
   void shutdown(bool immediate = false) { ring_.shutdown(immediate); }
 
  protected:
@@ -235,20 +260,28 @@ class queue {
 template <class T>
 class joinable_queue : public queue<T> {
  public:
+  /// Python: as the class comment says. Errors: as the class comment lists.
   joinable_queue() : joinable_queue(queue_options{}) {}
+  /// Python: as the class comment says. Errors: as the class comment lists.
   explicit joinable_queue(std::size_t maxsize)
       : joinable_queue(queue_options{.maxsize = maxsize}) {}
+  /// Python: as the class comment says. Errors: as the class comment lists.
   explicit joinable_queue(queue_options options)
       : queue<T>(options, "JoinableQueue", true) {}
 
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   void task_done() { this->ring_.task_done(); }
   /// Waits without limit until every item put has been task_done().
+  /// Python: as the class comment says. Errors: as the class comment lists.
   void join() { (void)this->ring_.join(std::nullopt); }
   /// False when `timeout` passed first.
+  /// Python: as the class comment says. Errors: as the class comment lists.
   template <class Rep, class Period>
   bool join(std::chrono::duration<Rep, Period> timeout) {
     return this->ring_.join(detail::deadline_after(timeout));
   }
+  /// Python: as the class comment says. Errors: as the class comment lists.
   template <class Clock, class Duration>
   bool join_until(std::chrono::time_point<Clock, Duration> deadline) {
     return detail::wait_until_deadline(
@@ -257,6 +290,7 @@ class joinable_queue : public queue<T> {
         });
   }
   /// Items got by processes that ended before task_done().
+  /// Python: as the class comment says. Errors: as the class comment lists.
   std::size_t lost_tasks() const { return this->ring_.lost_tasks(); }
 };
 
@@ -269,17 +303,24 @@ class joinable_queue : public queue<T> {
 template <class T>
 class simple_queue {
  public:
+  /// Python: as the class comment says. Errors: as the class comment lists.
   simple_queue()
       : ring_({0, std::size_t{1} << 30, "SimpleQueue", false,
                detail::channel::travels_as_bytes<T> ? sizeof(T) : 0}) {}
+  /// Python: as the class comment says. Errors: those of put*() in the class
+  /// comment.
   void put(const T& item) {
     (void)detail::channel::put_item(ring_, item, std::nullopt);
   }
+  /// Python: as the class comment says. Errors: those of get*() in the class
+  /// comment.
   T get() { return *detail::channel::get_item<T>(ring_, std::nullopt); }
+  /// Python: as the class comment says. Errors: as the class comment lists.
   bool empty() const {
     if (ring_.closed()) throw usage_error("handle is closed");
     return ring_.qsize() == 0;
   }
+  /// Python: as the class comment says. Errors: as the class comment lists.
   void close() noexcept { ring_.close(); }
 
  private:
