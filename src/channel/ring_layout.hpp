@@ -34,7 +34,8 @@ inline constexpr std::size_t kHeaderBytes = 4096;
 inline constexpr std::uint32_t kHolderEntries = 1024;
 // Each holder entry's word, then (joinable queues) the items that holder
 // got and has not yet marked task_done().
-inline constexpr std::size_t kHoldersBytes = kHolderEntries * (8 + 8);
+inline constexpr std::size_t kHoldersBytes =
+    std::size_t{kHolderEntries} * (8 + 8);
 inline constexpr std::size_t kSlotBytes = 128;
 inline constexpr std::size_t kInlineBytes = 96;
 /// Ring size when maxsize is 0: 1 MiB of slots (API.md: at most 1 MiB
@@ -138,7 +139,7 @@ struct ring_local {
   }
   std::uint64_t* tasks() const noexcept {
     return reinterpret_cast<std::uint64_t*>(base + kHeaderBytes +
-                                            kHolderEntries * 8);
+                                            std::size_t{kHolderEntries} * 8);
   }
   slot& slot_at(std::uint64_t position) const noexcept {
     auto* slots = reinterpret_cast<slot*>(base + kHeaderBytes + kHoldersBytes);
