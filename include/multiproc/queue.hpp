@@ -55,6 +55,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/errors.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
 
 /// Python: as the class comment says. Errors: as the class comment lists.
@@ -328,3 +329,5 @@ class simple_queue {
 };
 
 }  // namespace multiproc::inline v0
+
+#pragma GCC visibility pop

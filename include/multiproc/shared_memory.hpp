@@ -28,6 +28,7 @@
 
 #include "multiproc/detail/sync_handle_traits.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
 
 /// What shared_memory(options) creates or attaches.
@@ -98,3 +99,5 @@ struct is_handle<shared_memory> : std::true_type {};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0
+
+#pragma GCC visibility pop

@@ -40,6 +40,7 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/synchronize.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
 
 namespace detail::sync {
@@ -341,3 +342,5 @@ struct is_handle<raw_array<T>> : std::true_type {};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0
+
+#pragma GCC visibility pop

@@ -46,6 +46,7 @@
 #include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
 
 namespace detail::sync {
@@ -479,3 +480,5 @@ struct is_handle<barrier> : std::true_type {};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0
+
+#pragma GCC visibility pop

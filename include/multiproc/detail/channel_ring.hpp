@@ -19,6 +19,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail::channel {
 
 struct ring_local;  // this process's record of one ring (src/channel/)
@@ -81,3 +82,5 @@ class ring {
 };
 
 }  // namespace multiproc::inline v0::detail::channel
+
+#pragma GCC visibility pop

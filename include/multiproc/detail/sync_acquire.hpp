@@ -14,6 +14,7 @@
 
 #include "multiproc/detail/deadline.hpp"
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
 
 /// What an acquisition found. True (acquired()) when the caller now holds
@@ -91,3 +92,5 @@ class acquire_family {
 
 }  // namespace detail::sync
 }  // namespace multiproc::inline v0
+
+#pragma GCC visibility pop

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail::sync {
 
 struct holding;  // this process's count for one cell (src/sync/holdings.cpp)
@@ -44,3 +45,5 @@ class cell_ref {
 };
 
 }  // namespace multiproc::inline v0::detail::sync
+
+#pragma GCC visibility pop

@@ -5,6 +5,7 @@
 
 #include <type_traits>
 
+#pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail::sync {
 
 /// Specialised true for every handle type (synchronize.hpp,
@@ -21,3 +22,5 @@ inline constexpr const char* kHandleDiagnostic =
     "capture it or pass it as an argument";
 
 }  // namespace multiproc::inline v0::detail::sync
+
+#pragma GCC visibility pop
