@@ -16,19 +16,10 @@
 
 namespace mp = multiproc;
 namespace mpt = multiproc::testing;
+using mpt::usage_message;
 using namespace std::chrono_literals;
 
 namespace {
-
-template <class F>
-std::string usage_message(F fn) {
-  try {
-    fn();
-  } catch (const mp::usage_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // §5 row 10.
 TEST(SyncCondition, MisuseThrowsPythonsMessages) {

@@ -13,21 +13,12 @@
 
 namespace mp = multiproc;
 namespace mpt = multiproc::testing;
+using mpt::usage_message;
 using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char* kTooMany = "semaphore or lock released too many times";
-
-template <class F>
-std::string usage_message(F fn) {
-  try {
-    fn();
-  } catch (const mp::usage_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // §5 row 7.
 TEST(SyncSemaphore, PythonBasics) {

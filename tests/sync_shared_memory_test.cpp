@@ -16,6 +16,7 @@
 
 namespace mp = multiproc;
 namespace mpt = multiproc::testing;
+using mpt::usage_message;
 namespace fs = std::filesystem;
 
 namespace {
@@ -47,16 +48,6 @@ mp::shared_memory_options attach(const std::string& name) {
   mp::shared_memory_options options;
   options.name = name;
   return options;
-}
-
-template <class F>
-std::string usage_message(F fn) {
-  try {
-    fn();
-  } catch (const mp::usage_error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(SyncSharedMemory, AnonymousReachesChildrenAndNamesNothing) {

@@ -26,6 +26,18 @@ class sync_arena_environment : public ::testing::Environment {
 inline const auto* const g_sync_arena_environment =
     ::testing::AddGlobalTestEnvironment(new sync_arena_environment);
 
+/// What `fn` threw as a usage_error, or "(no error)": for comparing with
+/// Python's messages.
+template <class F>
+std::string usage_message(F fn) {
+  try {
+    fn();
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 /// Starts a child that runs `take` (which takes some object), says "held"
 /// and then sleeps until killed or released by `release`'s write end
 /// closing; returns once the child holds it. `then` runs after the release
