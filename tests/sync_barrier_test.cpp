@@ -62,6 +62,23 @@ TEST(SyncBarrier, TwoPartiesGetDistinctIndicesAndOneAction) {
   EXPECT_FALSE(b.broken());
 }
 
+TEST(SyncBarrier, WaitUntilOnAnyClockTimesOut) {
+  for (bool system : {true, false}) {
+    mp::barrier b(2);
+    mpt::stopwatch watch;
+    EXPECT_EQ(cause_of([&] {
+                if (system) {
+                  (void)b.wait_until(std::chrono::system_clock::now() + 150ms);
+                } else {
+                  (void)b.wait_until(std::chrono::steady_clock::now() + 150ms);
+                }
+              }),
+              mp::barrier_broken_by::timeout);
+    EXPECT_GE(watch.elapsed(), 140ms);
+    EXPECT_LT(watch.elapsed(), mpt::late_bound(150ms));
+  }
+}
+
 TEST(SyncBarrier, TimeoutBreaksItUntilReset) {
   mp::barrier b(2);
   mpt::stopwatch watch;

@@ -46,6 +46,20 @@ TEST(SyncCondition, TimeoutsAndWaitFor) {
   EXPECT_EQ(std::string(c.wait_for([] { return "x"; })), "x");
 }
 
+// A deadline on another clock is honoured by both kinds of wait_until.
+TEST(SyncCondition, WaitUntilOnAnyClock) {
+  mp::condition c;
+  std::lock_guard g(c);
+  mpt::stopwatch watch;
+  EXPECT_FALSE(c.wait_until(std::chrono::system_clock::now() + 150ms));
+  EXPECT_GE(watch.elapsed(), 140ms);
+  EXPECT_LT(watch.elapsed(), mpt::late_bound(150ms));
+  watch = mpt::stopwatch();
+  EXPECT_FALSE(c.wait_until(std::chrono::steady_clock::now() + 150ms));
+  EXPECT_GE(watch.elapsed(), 150ms);
+  EXPECT_LT(watch.elapsed(), mpt::late_bound(150ms));
+}
+
 TEST(SyncCondition, WaitRestoresTheRlockDepth) {
   mp::rlock r;
   mp::condition c(r);

@@ -263,13 +263,8 @@ class condition : public detail::sync::acquire_family<condition> {
   /// Errors: as wait().
   template <class Clock, class Duration>
   bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return wait_steady(detail::steady_deadline_from(deadline));
-    } else {
-      // One wait per call, so that a notify is never consumed twice; a
-      // jump of `Clock` is followed at the next call.
-      return wait_steady(detail::deadline_after(detail::time_left(deadline)));
-    }
+    // One wait per call, so that a notify is never consumed twice.
+    return wait_steady(detail::steady_deadline_once(deadline));
   }
   /// std's spelling: while (!pred()) wait(); Python: wait_for(pred).
   /// Errors: as wait(), and whatever `pred` throws.
@@ -416,11 +411,8 @@ class barrier {
   /// Errors: as wait().
   template <class Clock, class Duration>
   int wait_until(std::chrono::time_point<Clock, Duration> deadline) {
-    if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
-      return wait_steady(detail::steady_deadline_from(deadline));
-    } else {
-      return wait_steady(detail::deadline_after(detail::time_left(deadline)));
-    }
+    // One wait per call: a trip must not be waited for twice.
+    return wait_steady(detail::steady_deadline_once(deadline));
   }
   /// Back to the empty, unbroken state; parties waiting now get
   /// broken_barrier_error (reset). Python: Barrier.reset().

@@ -71,6 +71,20 @@ std::optional<steady_deadline> steady_deadline_from(
   return std::chrono::ceil<std::chrono::steady_clock::duration>(deadline);
 }
 
+/// A deadline on any clock as one steady-clock deadline, for a wait that is
+/// made once and not repeated (a notify or a barrier trip must not be
+/// consumed twice): exact for steady_clock, otherwise the time `Clock` says
+/// is left now (a later jump of `Clock` is followed at the next call).
+template <class Clock, class Duration>
+std::optional<steady_deadline> steady_deadline_once(
+    const std::chrono::time_point<Clock, Duration>& deadline) {
+  if constexpr (std::is_same_v<Clock, std::chrono::steady_clock>) {
+    return steady_deadline_from(deadline);
+  } else {
+    return deadline_after(time_left(deadline));
+  }
+}
+
 /// The wait loop behind every `*_until(deadline)` of the library, for a
 /// deadline on any clock. `wait` is called as
 /// `bool wait(std::optional<steady_deadline>)` (empty: no limit) and
