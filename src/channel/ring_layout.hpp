@@ -128,6 +128,7 @@ struct ring_local {
   std::atomic<bool> used_put{false};
   std::atomic<bool> used_get{false};
   const char* kind = "Queue";
+  std::uint64_t birth = 0;     // sync::next_birth() at the making, here
   ring_local* prev = nullptr;  // this process's rings (holders.cpp)
   ring_local* next = nullptr;
 
