@@ -32,7 +32,7 @@ namespace {
 void pin(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
+  CPU_SET(static_cast<std::size_t>(cpu), &set);
   (void)sched_setaffinity(0, sizeof set, &set);
 }
 
