@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "multiproc/detail/ready_listener.hpp"
+#include "multiproc/limits.hpp"
+#include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail {
@@ -39,6 +41,10 @@ struct task_record {
   task_entry entry = nullptr;
   std::vector<std::byte> input;
   std::optional<std::chrono::nanoseconds> timeout;
+  /// The task's own caps (task_options::limits), and the frame the engine
+  /// made of them at submit (empty: none; src/limits/rlimit_plan.hpp).
+  std::optional<multiproc::limits> limits;
+  std::vector<std::byte> limit_frame;
   /// Called on the dispatcher thread after the outcome is set, with no lock
   /// held. Used by map/imap to count and collect; never user code.
   std::function<void()> on_done;
@@ -52,6 +58,10 @@ struct task_record {
   std::vector<std::byte> payload;
   int exitcode = 0;
   std::string message;
+  /// What the task used, as its worker measured it; set before the outcome
+  /// (the worker sends it just before the result), empty if it never ran
+  /// to an end.
+  std::optional<usage> used;
 
   bool finished() const {
     std::lock_guard lock(mutex);
