@@ -103,8 +103,9 @@ TEST(LimitsMisuse, ProcessWithBadCapsFailsAtConstruction) {
 TEST(LimitsMisuse, PoolWithBadCapsForksNoWorker) {
   mp::limits caps;
   caps.data = 0;
-  EXPECT_EQ(usage_message([&] { mp::pool p({.processes = 2, .limits = caps}); }),
-            "limits: data must be positive");
+  EXPECT_EQ(
+      usage_message([&] { mp::pool p({.processes = 2, .limits = caps}); }),
+      "limits: data must be positive");
   EXPECT_TRUE(mp::active_children().empty());
 }
 
