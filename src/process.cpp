@@ -46,7 +46,7 @@ std::shared_ptr<process_state> make_state(process_options options) {
   if (options.limits) {
     // Checked now, so that bad caps fail at the call and nothing starts.
     state->limit_plan = detail::plan_child_limits(*options.limits);
-    state->limits = std::move(options.limits);
+    state->limits = options.limits;
   }
   return state;
 }

@@ -113,7 +113,7 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
     const std::int64_t deadline_ns = core->deadline_ns();
     process_options child_options;
     child_options.name = std::move(options.name);
-    child_options.limits = std::move(options.limits);
+    child_options.limits = options.limits;
     multiproc::process child(
         std::move(child_options),
         [fd, deadline_ns](std::decay_t<F>& target,

@@ -569,7 +569,7 @@ class pool {
       auto task = std::make_shared<detail::task_record>();
       task->entry = &detail::call_entry<F, result, arguments>;
       task->timeout = options.timeout ? options.timeout : task_timeout_;
-      task->limits = std::move(options.limits);
+      task->limits = options.limits;
       encoder out;
       detail::write_callable(out, fn);
       out.write(arguments(std::forward<Args>(args)...));

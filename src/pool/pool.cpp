@@ -17,7 +17,7 @@ detail::pool_config engine_config(pool_options& options) {
   if (options.limits) {
     // Checked before any worker is forked: bad caps fail the constructor.
     (void)detail::plan_child_limits(*options.limits);
-    config.worker_limits = std::move(options.limits);
+    config.worker_limits = options.limits;
   }
   return config;
 }
