@@ -570,6 +570,7 @@ class pool {
       task->entry = &detail::call_entry<F, result, arguments>;
       task->timeout = options.timeout ? options.timeout : task_timeout_;
       task->limits = options.limits;
+      task->measure_usage = true;
       encoder out;
       detail::write_callable(out, fn);
       out.write(arguments(std::forward<Args>(args)...));

@@ -67,28 +67,41 @@ task_meter::~task_meter() {
   if (clear_refs_ >= 0) ::close(clear_refs_);
 }
 
-void task_meter::start() noexcept {
+void task_meter::reset_peak() noexcept {
   if (clear_refs_ == -2) {
     // Opened once per worker, after its fork: /proc/self is the worker.
     clear_refs_ = sys::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     if (clear_refs_ < 0) clear_refs_ = -1;
   }
-  if (clear_refs_ >= 0) {
-    // "5" resets the peak RSS to the current RSS (proc(5)), so that the
-    // task's max_rss is its own peak, not an earlier task's.
-    static constexpr char kResetPeak[] = "5";
-    if (sys::write(clear_refs_, kResetPeak, 1) != 1) {
-      ::close(clear_refs_);
-      clear_refs_ = -1;
-    }
+  if (clear_refs_ < 0) return;
+  // "5" resets the peak RSS to the current RSS (proc(5)), so that the next
+  // task's max_rss is its own peak, not an earlier task's.
+  static constexpr char kResetPeak[] = "5";
+  if (sys::write(clear_refs_, kResetPeak, 1) != 1) {
+    ::close(clear_refs_);
+    clear_refs_ = -1;
   }
+}
+
+void task_meter::start() noexcept {
+  if (fresh_) return;
+  reset_peak();
   ::getrusage(RUSAGE_SELF, &before_);
 }
 
 usage task_meter::finish() noexcept {
   rusage after{};
   ::getrusage(RUSAGE_SELF, &after);
-  return usage_between(before_, after);
+  const usage used = usage_between(before_, after);
+  if (after.ru_maxrss > before_.ru_maxrss && clear_refs_ != -1) {
+    // This task set a new peak: bring it back down for the next one.
+    reset_peak();
+    ::getrusage(RUSAGE_SELF, &before_);
+  } else {
+    before_ = after;
+  }
+  fresh_ = true;
+  return used;
 }
 
 }  // namespace multiproc::inline v0::detail

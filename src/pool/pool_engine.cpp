@@ -211,8 +211,9 @@ struct pool_engine::impl {
         w->link->queue_frame(wire::frame_kind::limits, slot, 0,
                              task->limit_frame);
       }
-      w->link->queue_frame(wire::frame_kind::task, slot,
-                           pack_entry(task->entry), task->input,
+      w->link->queue_frame(task->measure_usage ? wire::frame_kind::task_measured
+                                               : wire::frame_kind::task,
+                           slot, pack_entry(task->entry), task->input,
                            task->timeout ? task->timeout->count() : 0);
       w->sent_at[slot] = clock::now();
       if (task->timeout) ++w->timed_in_flight;
@@ -609,10 +610,15 @@ struct pool_engine::impl {
           for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
             if (w->tasks[slot] != task) continue;
             std::uint32_t expected = wire::slot_queued;
+            // Finished: it has returned and its result is on the way, which
+            // the outcome claimed above drops. Killing the worker then would
+            // only take the task it started next with it (seen: a task
+            // nobody cancelled failing with cancelled_error).
             if (!w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
-                    std::memory_order_acq_rel)) {
-              // It has started: stop it the only way there is.
+                    std::memory_order_acq_rel) &&
+                expected != wire::slot_finished) {
+              // It is running: stop it the only way there is.
               kill_worker_locked(*w, task_outcome::cancelled);
               wake_locked();
             }

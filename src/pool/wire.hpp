@@ -48,6 +48,9 @@ enum class frame_kind : std::uint32_t {
   limits = 9,
   // Worker → parent, just before a task's result frame: a task_usage.
   usage = 10,
+  // As `task`, and measure it: a usage frame comes before its result.
+  // Only submit()'s tasks ask (their futures expose usage()).
+  task_measured = 11,
 };
 
 struct frame_header {

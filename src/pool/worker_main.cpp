@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
@@ -36,16 +37,19 @@ bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
   return io::write_all(fd, scratch) == 0;
 }
 
-// A task's result, with what it used just before it: one write, so the
-// measurement costs no extra system call on the way back.
+// A task's result, with what it used (when measured) just before it: one
+// write, so the measurement costs no extra system call on the way back.
 bool send_result(int fd, wire::frame_kind kind, std::uint32_t slot,
-                 std::span<const std::byte> payload, const usage& used,
+                 std::span<const std::byte> payload,
+                 const std::optional<usage>& used,
                  std::vector<std::byte>& scratch) {
   scratch.clear();
-  const wire::task_usage on_wire = wire::to_wire(used);
-  wire::append_frame(scratch, wire::frame_kind::usage, slot, 0,
-                     reinterpret_cast<const std::byte*>(&on_wire),
-                     sizeof on_wire);
+  if (used) {
+    const wire::task_usage on_wire = wire::to_wire(*used);
+    wire::append_frame(scratch, wire::frame_kind::usage, slot, 0,
+                       reinterpret_cast<const std::byte*>(&on_wire),
+                       sizeof on_wire);
+  }
   wire::append_frame(scratch, kind, slot, 0, payload.data(), payload.size());
   return io::write_all(fd, scratch) == 0;
 }
@@ -181,15 +185,20 @@ int worker_main(const worker_boot& boot) noexcept {
       return 0;
     }
     output.clear();
+    const bool measured = header.kind == wire::frame_kind::task_measured;
     bool ok = false;
+    if (measured) meter.start();
     if (limits.empty() || task_limits.apply(limits)) {
-      meter.start();
       ok = run_entry(header.entry, std::span(payload, header.size), output);
     } else {
       encode_limits_refused(output);
-      meter.start();
     }
-    const usage used = meter.finish();
+    std::optional<usage> used;
+    if (measured) {
+      used = meter.finish();
+    } else {
+      meter.forget();
+    }
     // Restored before anything else runs here: the next task gets the
     // worker's own limits (the hard ones were never touched).
     task_limits.restore();

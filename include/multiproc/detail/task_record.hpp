@@ -45,6 +45,9 @@ struct task_record {
   /// made of them at submit (empty: none; src/limits/rlimit_plan.hpp).
   std::optional<multiproc::limits> limits;
   std::vector<std::byte> limit_frame;
+  /// Whether the worker measures it (future::usage()); map chunks, whose
+  /// usage nobody can ask for, are not.
+  bool measure_usage = false;
   /// Called on the dispatcher thread after the outcome is set, with no lock
   /// held. Used by map/imap to count and collect; never user code.
   std::function<void()> on_done;
