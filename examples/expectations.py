@@ -260,4 +260,30 @@ EXAMPLES = {
         ],
         wall=(0, 3),
     ),
+    "40_memory_caps": dict(
+        lines=[
+            line(0, OUT, r"document 0: 4 words"),
+            line(1, OUT, r"document 1: failed alone, over its 512 MiB cap "
+                 r"\(std::bad_alloc\)"),
+            line(2, OUT, r"document 2: 2 words"),
+            line(3, OUT, r"document 3: 6 words"),
+            line(4, OUT, r"document 4: failed alone, over its 512 MiB cap "
+                 r"\(std::bad_alloc\)"),
+            line(5, OUT, r"document 5: 1 words"),
+            line(6, OUT, r"2 of 6 failed; the pool still runs: 3 words"),
+        ],
+        wall=(0, 4),
+    ),
+    "41_expensive_inputs": dict(
+        lines=[
+            line(0, OUT, r"most expensive inputs \(of 5\):"),
+            line(1, OUT, r"1\. primes below 400000: 33860 found, \d+\.\d{3} s "
+                 r"CPU, peak RSS \d+ KiB, \d+ minor faults"),
+            line(2, OUT, r"2\. primes below 200000: 17984 found, \d+\.\d{3} s "
+                 r"CPU, peak RSS \d+ KiB, \d+ minor faults"),
+            line(3, OUT, r"3\. primes below 100000: 9592 found, \d+\.\d{3} s "
+                 r"CPU, peak RSS \d+ KiB, \d+ minor faults"),
+        ],
+        wall=(0, 10),
+    ),
 }

@@ -43,6 +43,11 @@ std::shared_ptr<process_state> make_state(process_options options) {
     state->daemon = reg.current()->daemon;
   }
   state->kill_on_parent_death = options.kill_on_parent_death;
+  if (options.limits) {
+    // Checked now, so that bad caps fail at the call and nothing starts.
+    state->limit_plan = detail::plan_child_limits(*options.limits);
+    state->limits = options.limits;
+  }
   return state;
 }
 
@@ -143,6 +148,7 @@ void start_process(process& self, const launch_options& options) {
   request.child_main = &child_main;
   request.context = &context;
   request.kill_on_parent_death = s.kill_on_parent_death;
+  if (s.limits) request.limits = &s.limit_plan;
   request.options = options;
   flush_standard_streams();
   std::unique_ptr<child_handle> child;
@@ -216,6 +222,14 @@ std::optional<int> process::exitcode() const {
   if (!state_->started || !state_->reapable_here()) return std::nullopt;
   state_->refresh_locked();
   return state_->exitcode;
+}
+
+std::optional<multiproc::usage> process::usage() const {
+  std::lock_guard lock(state_->mutex);
+  state_->throw_if_closed_locked();
+  if (!state_->started || !state_->reapable_here()) return std::nullopt;
+  state_->refresh_locked();
+  return state_->used;
 }
 
 std::optional<pid_t> process::pid() const {

@@ -29,6 +29,7 @@ bool process_state::refresh_locked() {
   if (!status.exitcode) return true;
   ended = true;
   exitcode = status.exitcode;
+  used = status.used;
   registry::get().forget_child(this);
   return true;
 }

@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "launch/child_handle.hpp"
+#include "limits/rlimit_plan.hpp"
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
+#include "multiproc/limits.hpp"
+#include "multiproc/usage.hpp"
 
 namespace multiproc::inline v0::detail {
 
@@ -39,6 +42,10 @@ struct process_state {
   /// Python's _identity: the creator's identity plus the counter value.
   const std::vector<unsigned> identity;
   bool kill_on_parent_death = false;
+  /// The caps it was given (process_options::limits), kept to explain its
+  /// death, and the setrlimit calls they became, checked at construction.
+  std::optional<multiproc::limits> limits;
+  rlimit_plan limit_plan;
 
   /// Guards everything below. Never held across a blocking call, so that
   /// is_alive() and exitcode() stay quick while other threads join.
@@ -59,6 +66,8 @@ struct process_state {
   /// taken.
   unsigned waiters = 0;
   std::optional<int> exitcode;
+  /// What it used, from the reap (empty when someone else reaped it).
+  std::optional<usage> used;
   unique_callable target;
 
   /// True when the calling process may reap this one.

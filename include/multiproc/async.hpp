@@ -51,6 +51,7 @@
 #include "multiproc/detail/async_core.hpp"
 #include "multiproc/detail/task_checks.hpp"
 #include "multiproc/future.hpp"
+#include "multiproc/limits.hpp"
 #include "multiproc/process.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
@@ -66,6 +67,11 @@ struct async_options {
   /// more: no limit. Python: Future.result(timeout) only stops waiting;
   /// this stops the work.
   std::optional<std::chrono::nanoseconds> timeout{};
+  /// Resource caps of the child (multiproc/limits.hpp): beyond its memory
+  /// cap an allocation throws std::bad_alloc, which get() rethrows; past
+  /// its CPU cap it is killed and get() throws process_died saying so.
+  /// Empty: none. Python: none.
+  std::optional<multiproc::limits> limits{};
 };
 
 /// The type a future from async(fn, args...) holds: what
@@ -82,7 +88,9 @@ using async_result_t =
 /// Python: ProcessPoolExecutor.submit(fn, *args) with a fresh process per
 /// call, and fn and args copied by fork instead of pickled.
 /// Errors: usage_error("daemonic processes are not allowed to have
-/// children") inside a daemon child (as process::start());
+/// children") inside a daemon child (as process::start()); usage_error and
+/// std::system_error for options.limits that cannot be applied
+/// (multiproc/limits.hpp), with no child started;
 /// std::system_error ("memfd_create" for the result channel, "fork") when
 /// the OS refuses, with no child left behind; std::bad_alloc; whatever
 /// copying or moving fn and args throws. What fn throws comes back from
@@ -105,6 +113,7 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
     const std::int64_t deadline_ns = core->deadline_ns();
     process_options child_options;
     child_options.name = std::move(options.name);
+    child_options.limits = options.limits;
     multiproc::process child(
         std::move(child_options),
         [fd, deadline_ns](std::decay_t<F>& target,

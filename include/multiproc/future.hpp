@@ -45,6 +45,7 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/remote_exception.hpp"
+#include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
@@ -84,6 +85,9 @@ class future_core {
   virtual bool cancel() = 0;
   /// The process doing the work.
   virtual multiproc::process process() const = 0;
+  /// What the work used, once the outcome is known; empty before, and where
+  /// nobody measured it.
+  virtual std::optional<multiproc::usage> usage() const = 0;
 
   /// Neither blocks nor takes the outcome: pending until wait_until()
   /// would return true at once, then what get() would do.
@@ -225,6 +229,22 @@ class future {
   /// usage_error("a pool task has no process of its own") for a pool
   /// task's future (its worker serves many tasks).
   multiproc::process process() const { return require_core().process(); }
+
+  /// What the work used, once it has ended: for async(), the child's usage
+  /// from the kernel (process::usage()); for a pool task, the task's own
+  /// share, measured by its worker around the task (CPU, faults and
+  /// switches as differences; max_rss the worker's peak during the task).
+  /// Empty while it runs, for a pool task that never ran or whose worker
+  /// died, and after cancel() of a pool task. Works after get() too (the
+  /// future is then no longer valid(), but still knows this).
+  /// Python: none (an executor reports nothing of what a call used).
+  /// Errors: std::future_error (no_state) on a default-constructed or
+  /// moved-from future; std::system_error when reaping fails (not
+  /// expected).
+  std::optional<multiproc::usage> usage() const {
+    if (!core_) no_state();
+    return core_->usage();
+  }
 
  private:
   [[noreturn]] static void no_state() {

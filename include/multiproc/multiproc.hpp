@@ -18,6 +18,7 @@
 //   remote_exception.hpp  which exceptions come back as themselves
 //   errors.hpp            what the library throws
 //   exit_policy.hpp       a bound on how long exit waits for children
+//   limits.hpp, usage.hpp caps on a child's memory, CPU, files; what it used
 #pragma once
 
 #include "multiproc/async.hpp"
@@ -26,6 +27,7 @@
 #include "multiproc/exit_policy.hpp"
 #include "multiproc/future.hpp"
 #include "multiproc/futures_wait.hpp"
+#include "multiproc/limits.hpp"
 #include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/queue.hpp"
@@ -33,3 +35,4 @@
 #include "multiproc/shared_memory.hpp"
 #include "multiproc/shared_value.hpp"
 #include "multiproc/synchronize.hpp"
+#include "multiproc/usage.hpp"

@@ -93,6 +93,11 @@ struct pool_options {
   /// terminate(): time between SIGTERM and SIGKILL. 100 years or more
   /// (nanoseconds::max()): never SIGKILL.
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
+  /// Resource caps of every worker, applied as process_options::limits
+  /// (multiproc/limits.hpp) to each worker and its replacements. They count
+  /// over a worker's life (CPU time summed over its tasks): use
+  /// task_options::limits to cap one task. Empty: none. Python: none.
+  std::optional<multiproc::limits> limits{};
 };
 
 /// Options of one submit(). Python: no equivalent.
@@ -103,6 +108,15 @@ struct task_options {
   /// worker's process group. Zero or negative: timeout_error at once, no
   /// worker involved. 100 years or more (nanoseconds::max()): no limit.
   std::optional<std::chrono::nanoseconds> timeout{};
+  /// Caps for this task alone (multiproc/limits.hpp): its worker lowers its
+  /// soft limits for the task and restores them afterwards, so the next
+  /// task runs under the worker's own. cpu_time counts from the task's
+  /// start; memory caps count the worker's whole address space or data,
+  /// what earlier tasks left allocated included. A task past its CPU cap
+  /// kills its worker (replaced): process_died saying the CPU time limit
+  /// was reached. cpu_time_hard is not allowed here. Empty: none.
+  /// Python: none.
+  std::optional<multiproc::limits> limits{};
 };
 
 /// Options of map, starmap, imap and their variants.
@@ -515,7 +529,9 @@ class pool {
   /// or std::thread's) when a worker or the dispatcher thread cannot be
   /// started (the workers already started are killed and reaped);
   /// usage_error("daemonic processes are not allowed to have children")
-  /// inside a daemon child, as Python's Pool there; std::bad_alloc. (The
+  /// inside a daemon child, as Python's Pool there; usage_error and
+  /// std::system_error for options.limits that cannot be applied
+  /// (multiproc/limits.hpp), before any worker is forked; std::bad_alloc. (The
   /// engine's usage_error("Number of processes must be at least 1") cannot
   /// arise here: 0 means cpu_count(), which is at least 1.)
   explicit pool(pool_options options = {});
@@ -540,7 +556,9 @@ class pool {
   /// *args).
   /// Errors: usage_error("Pool not running") after close() or terminate();
   /// usage_error("can only use a pool created by current process") in a
-  /// forked child; whatever encoding the arguments throws (a user codec's
+  /// forked child; usage_error and std::system_error for options.limits
+  /// that a worker could not apply (multiproc/limits.hpp); whatever
+  /// encoding the arguments throws (a user codec's
   /// error, std::bad_alloc). A task whose timeout is zero or negative is
   /// not an error here: its future holds timeout_error.
   template <class F, class... Args>
@@ -557,6 +575,8 @@ class pool {
       (hold_handle_argument(*task, args), ...);
       task->entry = &detail::call_entry<F, result, arguments>;
       task->timeout = options.timeout ? options.timeout : task_timeout_;
+      task->limits = options.limits;
+      task->measure_usage = true;
       encoder out;
       detail::write_callable(out, fn);
       out.write(arguments(std::forward<Args>(args)...));

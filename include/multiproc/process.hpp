@@ -45,6 +45,8 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/errors.hpp"
+#include "multiproc/limits.hpp"
+#include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
@@ -67,6 +69,10 @@ struct process_options {
   /// dies first. Follows the creating process, not the thread that called
   /// start(). Python: no equivalent (prctl(PR_SET_PDEATHSIG)).
   bool kill_on_parent_death = false;
+  /// Beyond Python: resource caps the child sets on itself before run()
+  /// (multiproc/limits.hpp). Empty: it inherits this process's limits.
+  /// Python: none (resource.setrlimit() at the top of the target).
+  std::optional<multiproc::limits> limits{};
 };
 
 /// A handle to a child process that runs a callable (see the top of this
@@ -80,7 +86,8 @@ class process {
   process();
   /// For subclasses that override run().
   /// Python: a Process subclass calling super().__init__(name=..., daemon=...).
-  /// Errors: std::bad_alloc.
+  /// Errors: std::bad_alloc; usage_error and std::system_error for
+  /// options.limits that cannot be applied (multiproc/limits.hpp).
   explicit process(process_options options);
   /// The child runs std::invoke(target, args...) on its own copies of
   /// `target` and `args`. Nothing is serialized: the copies reach the child
@@ -88,7 +95,7 @@ class process {
   /// Python: Process(target=f, args=(...)) (and with options: name=,
   /// daemon=), without pickling target or args.
   /// Errors: std::bad_alloc; whatever copying or moving `target` and
-  /// `args` throws.
+  /// `args` throws; for options.limits, as process(process_options).
   template <class F, class... Args>
   requires(
       !std::derived_from<std::remove_cvref_t<F>, process> &&
@@ -196,6 +203,16 @@ class process {
   /// Errors: usage_error("process object is closed") after close();
   /// std::system_error ("waitid") when reaping fails (not expected).
   std::optional<int> exitcode() const;
+  /// What the child used, from the kernel when it was reaped (user and
+  /// system CPU, peak RSS, page faults, context switches; its waited-for
+  /// descendants included). Empty while running or not started, when asked
+  /// from a process that is not the parent, and when someone else reaped
+  /// it. Reaps a child it finds ended, as exitcode().
+  /// Python: none per child; resource.getrusage(RUSAGE_CHILDREN) sums every
+  /// child waited for.
+  /// Errors: usage_error("process object is closed") after close();
+  /// std::system_error ("waitid") when reaping fails (not expected).
+  std::optional<multiproc::usage> usage() const;
   /// Empty before start(). The pid stays set after the child ends; use the
   /// handle, not the pid, to signal it.
   /// Python: Process.pid (Process.ident).

@@ -9,9 +9,11 @@
 #include <system_error>
 
 #include "async/result_channel.hpp"
+#include "limits/rlimit_plan.hpp"
 #include "multiproc/detail/async_child.hpp"  // result_kind
 #include "multiproc/errors.hpp"
 #include "posix/unique_fd.hpp"
+#include "process_state.hpp"
 
 namespace multiproc::inline v0::detail {
 namespace {
@@ -94,7 +96,9 @@ class process_core final : public async_core {
     if (deadline_ && code == -SIGKILL && steady::now() >= *deadline_) {
       throw timeout_error(*timeout_);
     }
-    throw process_died(code);
+    // A cap the child was given may explain its death (SIGXCPU, say).
+    const process_state& state = *child_->state();
+    throw process_died(code, died_message(code, state.limits, child_->usage()));
   }
 
   bool cancel() override {
@@ -118,6 +122,11 @@ class process_core final : public async_core {
   }
 
   multiproc::process process() const override { return *child_; }
+
+  std::optional<multiproc::usage> usage() const override {
+    // Known once the child has been reaped, which every wait does.
+    return child_->usage();
+  }
 
   outcome_state peek() override {
     std::lock_guard lock(mutex_);

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <optional>
 
+#include "multiproc/usage.hpp"
+
 namespace multiproc::inline v0::detail {
 
 /// The exit code reported for a child that someone else reaped when the
@@ -28,6 +30,10 @@ struct child_status {
   /// while running, and for a process this one may watch but not reap (a
   /// copy inherited through fork, or our parent): its code is not ours.
   std::optional<int> exitcode;
+  /// Once ended and reaped by this process: what the child used (the
+  /// kernel's rusage at the reap). Empty when someone else reaped it, and
+  /// where the source does not say (a forkserver's report).
+  std::optional<usage> used;
 };
 
 class child_handle {

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 
+#include "limits/rlimit_plan.hpp"
 #include "posix/sys.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -78,6 +79,9 @@ void prepare_child(const child_setup& setup) noexcept {
   }
   redirect_stdin_to_dev_null();
   place_fds(setup.fds);
+  if (setup.limits != nullptr && !apply_child_limits(*setup.limits)) {
+    fail_child("cannot set the resource limits\n");
+  }
 }
 
 }  // namespace multiproc::inline v0::detail

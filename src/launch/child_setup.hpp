@@ -22,12 +22,16 @@ struct child_setup {
   const sigset_t* signal_mask = nullptr;
   /// Put in place last, so that one passed as fd 0 wins over /dev/null.
   std::span<const passed_fd> fds{};
+  /// Applied last, so that nothing the setup itself needs counts against
+  /// them; null: none.
+  const rlimit_plan* limits = nullptr;
 };
 
 /// Arms PR_SET_PDEATHSIG when asked (dying at once if the parent already
 /// died), installs the signal mask, points stdin at /dev/null as Python
 /// does (discarding input the parent had buffered), and puts the passed
-/// fds at their numbers. A passed fd that cannot be placed ends the child
+/// fds at their numbers, then applies the resource limits. A passed fd
+/// or a limit that cannot be set ends the child
 /// with exit code 1 and a line on stderr, before any user code runs.
 void prepare_child(const child_setup& setup) noexcept;
 

@@ -42,8 +42,8 @@ int fork_child(const launch_request& request, const sigset_t* child_mask,
   const pid_t pid = sys::fork();
   if (pid < 0) return errno;
   if (pid == 0) {
-    prepare_child(
-        {parent, request.kill_on_parent_death, child_mask, request.fds});
+    prepare_child({parent, request.kill_on_parent_death, child_mask,
+                   request.fds, request.limits});
     request.child_main(request.context);
     ::_exit(1);  // child_main never returns; this is belt and braces.
   }

@@ -1,5 +1,6 @@
 #include "launch/kernel_child.hpp"
 
+#include "limits/usage_from.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/this_pid.hpp"
 
@@ -13,31 +14,34 @@ std::unique_ptr<child_handle> kernel_child::watch(pid_t pid, unique_fd pidfd) {
 
 int kernel_child::poll(child_status& out) noexcept {
   if (exitcode_) {
-    out = {true, exitcode_};
+    out = {true, exitcode_, usage_};
     return 0;
   }
   if (reaper_ != this_pid()) {
     // Another process's child, or our parent: it can be watched, never
     // reaped, and its code is not ours.
-    out = {pidfd_ && pidfd::has_ended(pidfd_.get()), std::nullopt};
+    out = {pidfd_ && pidfd::has_ended(pidfd_.get()), std::nullopt,
+           std::nullopt};
     return 0;
   }
   if (!pidfd_) {
     // Reaped by someone else before we could open it (or closed before it
     // was reaped, which process_state never does).
     exitcode_ = kExitcodeUnknown;
-    out = {true, exitcode_};
+    out = {true, exitcode_, std::nullopt};
     return 0;
   }
   pidfd::child_state state{};
   std::optional<int> code;
-  if (int err = pidfd::try_reap(pidfd_.get(), state, code)) return err;
+  rusage used{};
+  if (int err = pidfd::try_reap(pidfd_.get(), state, code, &used)) return err;
   if (state == pidfd::child_state::running) {
-    out = {false, std::nullopt};
+    out = {false, std::nullopt, std::nullopt};
     return 0;
   }
   exitcode_ = code ? *code : kExitcodeUnknown;
-  out = {true, exitcode_};
+  if (state == pidfd::child_state::reaped) usage_ = usage_from(used);
+  out = {true, exitcode_, usage_};
   return 0;
 }
 

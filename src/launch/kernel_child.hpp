@@ -51,6 +51,7 @@ class kernel_child final : public child_handle {
   /// watched process.
   const pid_t reaper_;
   std::optional<int> exitcode_;  // once reaped
+  std::optional<usage> usage_;   // once reaped by us
 };
 
 }  // namespace multiproc::inline v0::detail

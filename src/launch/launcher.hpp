@@ -20,6 +20,7 @@
 namespace multiproc::inline v0::detail {
 
 struct portable_request;  // launch/portable_request.hpp
+struct rlimit_plan;       // limits/rlimit_plan.hpp
 
 /// How the caller wants the child started, beyond what the process object
 /// says. process::start() passes the defaults; the pool passes its own
@@ -62,6 +63,10 @@ struct launch_request {
   std::span<const passed_fd> fds{};
   /// The child gets SIGKILL when the creating process dies.
   bool kill_on_parent_death = false;
+  /// Resource limits the child sets on itself before child_main (checked
+  /// by the caller); null: none. A launcher that cannot apply them must
+  /// refuse the request (EINVAL) rather than start a child without them.
+  const rlimit_plan* limits = nullptr;
   launch_options options{};
 };
 

@@ -40,6 +40,7 @@ std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
   process_options options;
   options.daemon = true;  // terminated, not awaited, at program exit
   options.kill_on_parent_death = true;
+  if (args.limits != nullptr) options.limits = *args.limits;
   w->proc_.emplace(std::move(options), [boot] {
     int code = worker_main(boot);
     if (code != 0) multiproc::exit(code);

@@ -1,6 +1,7 @@
 // multiproc::pool: the parts of the typed front end that are not templates.
 #include "multiproc/pool.hpp"
 
+#include "limits/rlimit_plan.hpp"
 #include "multiproc/process.hpp"
 #include "pool/live_pools.hpp"
 
@@ -13,6 +14,11 @@ detail::pool_config engine_config(pool_options& options) {
   config.initializer = std::move(options.initializer);
   config.max_tasks_per_child = options.max_tasks_per_child;
   config.kill_grace = options.kill_grace;
+  if (options.limits) {
+    // Checked before any worker is forked: bad caps fail the constructor.
+    (void)detail::plan_child_limits(*options.limits);
+    config.worker_limits = options.limits;
+  }
   return config;
 }
 

@@ -14,12 +14,14 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
 
+#include "limits/rlimit_plan.hpp"
 #include "multiproc/detail/remote_call.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
@@ -140,6 +142,7 @@ struct pool_engine::impl {
                            on_dispatcher_thread(),
                            {}};
     args.foreign_fds.push_back(wake.get());
+    args.limits = &config.worker_limits;
     for (const auto& other : workers) {
       args.foreign_fds.push_back(other->link->channel());
       args.foreign_fds.push_back(other->link->death_fd());
@@ -202,8 +205,15 @@ struct pool_engine::impl {
       w->link->slot(slot).started_ns.store(0, std::memory_order_relaxed);
       w->link->slot(slot).state.store(wire::slot_queued,
                                       std::memory_order_release);
-      w->link->queue_frame(wire::frame_kind::task, slot,
-                           pack_entry(task->entry), task->input,
+      // The task's caps go just before it, for the worker to apply to it
+      // alone (worker_main.cpp).
+      if (!task->limit_frame.empty()) {
+        w->link->queue_frame(wire::frame_kind::limits, slot, 0,
+                             task->limit_frame);
+      }
+      w->link->queue_frame(task->measure_usage ? wire::frame_kind::task_measured
+                                               : wire::frame_kind::task,
+                           slot, pack_entry(task->entry), task->input,
                            task->timeout ? task->timeout->count() : 0);
       w->sent_at[slot] = clock::now();
       if (task->timeout) ++w->timed_in_flight;
@@ -243,6 +253,16 @@ struct pool_engine::impl {
     // reads its start time from the slot page.
     if (header.kind == wire::frame_kind::started) return;
     std::shared_ptr<task_record> task = w.tasks[header.slot];
+    // What the task used comes just before its result.
+    if (header.kind == wire::frame_kind::usage) {
+      if (header.size == sizeof(wire::task_usage)) {
+        wire::task_usage used{};
+        std::memcpy(&used, payload, sizeof used);
+        std::lock_guard lock(task->mutex);
+        task->used = wire::usage_of(used);
+      }
+      return;
+    }
     free_slot_locked(w, header.slot);
     if (header.kind == wire::frame_kind::skipped) return;  // already cancelled
     task_outcome outcome = task_outcome::exception;
@@ -281,11 +301,18 @@ struct pool_engine::impl {
                  slot_state == wire::slot_finished) {
         task_outcome outcome = w.killed ? w.kill_outcome : task_outcome::died;
         if (broken) outcome = task_outcome::broken;
-        completions.push_back({std::move(task),
-                               outcome,
-                               {},
-                               code,
-                               broken ? broken_message : std::string()});
+        std::string message;
+        if (broken) {
+          message = broken_message;
+        } else if (outcome == task_outcome::died) {
+          // A cap of the task (or of every worker) may explain the death:
+          // say so rather than a bare signal number.
+          message = died_message(
+              code, task->limits ? task->limits : config.worker_limits,
+              std::nullopt);
+        }
+        completions.push_back(
+            {std::move(task), outcome, {}, code, std::move(message)});
       }
     }
     // Unstarted tasks go back to the front, in the order they were sent.
@@ -529,6 +556,14 @@ struct pool_engine::impl {
       throw_unless_owner();
       std::lock_guard lock(mutex);
       if (state != phase::running) throw usage_error("Pool not running");
+      // Checked before any of the batch is queued: a bad cap fails the
+      // call, not the task.
+      for (const auto& t : tasks) {
+        if (t->limits) {
+          t->limit_frame = encode_task_limits(
+              plan_task_limits(*t->limits, config.worker_limits));
+        }
+      }
       for (const auto& t : tasks) {
         if (!t->timeout) continue;
         // Huge means no limit (and start + timeout could not overflow).
@@ -575,10 +610,15 @@ struct pool_engine::impl {
           for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
             if (w->tasks[slot] != task) continue;
             std::uint32_t expected = wire::slot_queued;
+            // Finished: it has returned and its result is on the way, which
+            // the outcome claimed above drops. Killing the worker then would
+            // only take the task it started next with it (seen: a task
+            // nobody cancelled failing with cancelled_error).
             if (!w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
-                    std::memory_order_acq_rel)) {
-              // It has started: stop it the only way there is.
+                    std::memory_order_acq_rel) &&
+                expected != wire::slot_finished) {
+              // It is running: stop it the only way there is.
               kill_worker_locked(*w, task_outcome::cancelled);
               wake_locked();
             }

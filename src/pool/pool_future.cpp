@@ -35,6 +35,12 @@ class pool_task_core final : public future_core {
     throw usage_error("a pool task has no process of its own");
   }
 
+  std::optional<multiproc::usage> usage() const override {
+    std::lock_guard lock(task_->mutex);
+    if (task_->outcome == task_outcome::pending) return std::nullopt;
+    return task_->used;
+  }
+
   outcome_state peek() override {
     std::lock_guard lock(task_->mutex);
     switch (task_->outcome) {
@@ -83,6 +89,8 @@ void throw_task_failure(const task_record& task) {
       throw_encoded_exception(in);
     }
     case task_outcome::died:
+      if (!task.message.empty())
+        throw process_died(task.exitcode, task.message);
       throw process_died(task.exitcode);
     case task_outcome::timed_out:
       throw timeout_error(task.timeout.value_or(std::chrono::nanoseconds(0)));

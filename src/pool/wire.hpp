@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +25,8 @@
 #include <new>
 #include <utility>
 #include <vector>
+
+#include "multiproc/usage.hpp"
 
 namespace multiproc::inline v0::detail::wire {
 
@@ -39,6 +42,15 @@ enum class frame_kind : std::uint32_t {
   started = 7,
   // The task ended after its timeout had passed; its outcome is dropped.
   timed_out = 8,
+  // Parent → worker, just before a task frame for the same slot: soft
+  // limits for that task alone (an array of limits/rlimit_plan.hpp's
+  // task_limit).
+  limits = 9,
+  // Worker → parent, just before a task's result frame: a task_usage.
+  usage = 10,
+  // As `task`, and measure it: a usage frame comes before its result.
+  // Only submit()'s tasks ask (their futures expose usage()).
+  task_measured = 11,
 };
 
 struct frame_header {
@@ -69,6 +81,36 @@ struct slot {
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free &&
                   std::atomic<std::int64_t>::is_always_lock_free,
               "slots live in memory shared between processes");
+
+/// What a task used, as it travels (multiproc::usage in fixed-size fields).
+struct task_usage {
+  std::int64_t user_cpu_us;
+  std::int64_t system_cpu_us;
+  std::uint64_t max_rss;
+  std::uint64_t minor_faults;
+  std::uint64_t major_faults;
+  std::uint64_t voluntary_switches;
+  std::uint64_t involuntary_switches;
+};
+static_assert(sizeof(task_usage) == 56);
+
+inline task_usage to_wire(const usage& u) noexcept {
+  return {u.user_cpu.count(),    u.system_cpu.count(), u.max_rss,
+          u.minor_faults,        u.major_faults,       u.voluntary_switches,
+          u.involuntary_switches};
+}
+
+inline usage usage_of(const task_usage& w) noexcept {
+  usage u;
+  u.user_cpu = std::chrono::microseconds(w.user_cpu_us);
+  u.system_cpu = std::chrono::microseconds(w.system_cpu_us);
+  u.max_rss = w.max_rss;
+  u.minor_faults = w.minor_faults;
+  u.major_faults = w.major_faults;
+  u.voluntary_switches = w.voluntary_switches;
+  u.involuntary_switches = w.involuntary_switches;
+  return u;
+}
 
 /// Tasks in flight on one worker at most; also the slot page's size.
 inline constexpr std::uint32_t kSlotsPerWorker = 32;

@@ -18,9 +18,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "multiproc/limits.hpp"
 #include "pool/wire.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -35,6 +37,9 @@ struct worker_spawn_args {
   bool caller_outlives_child;
   /// Fds of the parent's that the worker must not keep.
   std::vector<int> foreign_fds;
+  /// The worker's own caps, applied as a process's (checked when the pool
+  /// was built); null or empty: none.
+  const std::optional<multiproc::limits>* limits = nullptr;
 };
 
 /// Called for each whole frame a worker sent; `payload` holds header.size

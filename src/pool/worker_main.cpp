@@ -3,12 +3,19 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 
+#include "limits/rlimit_plan.hpp"
+#include "limits/task_scope.hpp"
 #include "multiproc/detail/pool_engine.hpp"
 #include "multiproc/detail/remote_call.hpp"
 #include "posix/io.hpp"
@@ -28,6 +35,52 @@ bool send(int fd, wire::frame_kind kind, std::uint32_t slot,
   scratch.clear();
   wire::append_frame(scratch, kind, slot, 0, payload.data(), payload.size());
   return io::write_all(fd, scratch) == 0;
+}
+
+// A task's result, with what it used (when measured) just before it: one
+// write, so the measurement costs no extra system call on the way back.
+bool send_result(int fd, wire::frame_kind kind, std::uint32_t slot,
+                 std::span<const std::byte> payload,
+                 const std::optional<usage>& used,
+                 std::vector<std::byte>& scratch) {
+  scratch.clear();
+  if (used) {
+    const wire::task_usage on_wire = wire::to_wire(*used);
+    wire::append_frame(scratch, wire::frame_kind::usage, slot, 0,
+                       reinterpret_cast<const std::byte*>(&on_wire),
+                       sizeof on_wire);
+  }
+  wire::append_frame(scratch, kind, slot, 0, payload.data(), payload.size());
+  return io::write_all(fd, scratch) == 0;
+}
+
+// The soft limits the parent sent for the next task (frame_kind::limits).
+struct pending_limits {
+  std::array<task_limit, kLimitedResources> entries{};
+  std::size_t count = 0;
+  std::uint32_t slot = 0;
+
+  void take(const wire::frame_header& header, const std::byte* payload) {
+    count =
+        std::min<std::size_t>(header.size / sizeof(task_limit), entries.size());
+    std::memcpy(entries.data(), payload, count * sizeof(task_limit));
+    slot = header.slot;
+  }
+  std::span<const task_limit> for_slot(std::uint32_t task_slot) const {
+    if (task_slot != slot) return {};
+    return std::span(entries.data(), count);
+  }
+};
+
+// Fails the task whose limits the kernel would not set, rather than run it
+// without them.
+void encode_limits_refused(std::vector<std::byte>& output) noexcept {
+  try {
+    throw std::system_error(EPERM, std::generic_category(),
+                            "multiproc: the task's limits could not be set");
+  } catch (...) {
+    encode_task_failure(output);
+  }
 }
 
 // Reads more of the task pipe into `buffer`. False at end of file or error.
@@ -87,6 +140,9 @@ int worker_main(const worker_boot& boot) noexcept {
   std::vector<std::byte> output;
   std::size_t offset = 0;
   unsigned tasks_run = 0;
+  pending_limits next_limits;
+  task_limit_scope task_limits;
+  task_meter meter;
   for (;;) {
     wire::frame_header header{};
     if (!wire::whole_frame_at(input, offset, header)) {
@@ -100,7 +156,14 @@ int worker_main(const worker_boot& boot) noexcept {
     const std::byte* payload = input.data() + offset + sizeof header;
     offset += sizeof header + header.size;
     if (header.kind == wire::frame_kind::stop) return 0;
+    if (header.kind == wire::frame_kind::limits) {
+      next_limits.take(header, payload);
+      continue;
+    }
 
+    const std::span<const task_limit> limits =
+        next_limits.for_slot(header.slot);
+    next_limits.count = 0;
     wire::slot& slot = boot.slots->slots[header.slot];
     const std::int64_t started_ns = monotonic_ns();
     slot.started_ns.store(started_ns, std::memory_order_relaxed);
@@ -122,7 +185,23 @@ int worker_main(const worker_boot& boot) noexcept {
       return 0;
     }
     output.clear();
-    bool ok = run_entry(header.entry, std::span(payload, header.size), output);
+    const bool measured = header.kind == wire::frame_kind::task_measured;
+    bool ok = false;
+    if (measured) meter.start();
+    if (limits.empty() || task_limits.apply(limits)) {
+      ok = run_entry(header.entry, std::span(payload, header.size), output);
+    } else {
+      encode_limits_refused(output);
+    }
+    std::optional<usage> used;
+    if (measured) {
+      used = meter.finish();
+    } else {
+      meter.forget();
+    }
+    // Restored before anything else runs here: the next task gets the
+    // worker's own limits (the hard ones were never touched).
+    task_limits.restore();
     slot.state.store(wire::slot_finished, std::memory_order_release);
     // A task that returned after its timeout is a timeout, whoever noticed
     // first: the outcome does not depend on how quickly the parent reacts,
@@ -133,7 +212,9 @@ int worker_main(const worker_boot& boot) noexcept {
       kind = wire::frame_kind::timed_out;
       output.clear();
     }
-    if (!send(boot.channel, kind, header.slot, output, scratch)) return 0;
+    if (!send_result(boot.channel, kind, header.slot, output, used, scratch)) {
+      return 0;
+    }
     if (boot.max_tasks != 0 && ++tasks_run >= boot.max_tasks) return 0;
   }
 }

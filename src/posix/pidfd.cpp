@@ -105,12 +105,19 @@ int open_child(pid_t pid, unique_fd& out) noexcept {
   return 0;
 }
 
-int try_reap(int fd, child_state& state,
-             std::optional<int>& exitcode) noexcept {
+int try_reap(int fd, child_state& state, std::optional<int>& exitcode,
+             struct rusage* usage) noexcept {
   siginfo_t info{};
+  // The raw call when usage is wanted: it costs the same one system call
+  // and fills the rusage at the reap, the only moment the kernel has it
+  // for this child alone.
   int rc = io::retry_on_eintr([&] {
-    return sys::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(fd),
-                       &info, WEXITED | WNOHANG);
+    return usage != nullptr
+               ? sys::waitid(static_cast<idtype_t>(P_PIDFD),
+                             static_cast<id_t>(fd), &info, WEXITED | WNOHANG,
+                             usage)
+               : sys::waitid(static_cast<idtype_t>(P_PIDFD),
+                             static_cast<id_t>(fd), &info, WEXITED | WNOHANG);
   });
   if (rc == 0) {
     if (info.si_pid == 0) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -39,8 +40,11 @@ enum class child_state {
   reaped_elsewhere,
 };
 
-/// Reaps the child behind `fd` if it has ended, without blocking.
-int try_reap(int fd, child_state& state, std::optional<int>& exitcode) noexcept;
+/// Reaps the child behind `fd` if it has ended, without blocking. When we
+/// reaped it and `usage` is not null, `*usage` receives its resource usage
+/// (the kernel's, at the reap: the child and the descendants it waited for).
+int try_reap(int fd, child_state& state, std::optional<int>& exitcode,
+             struct rusage* usage = nullptr) noexcept;
 
 /// Sends `signo`. A process that has already ended is not an error.
 int send_signal(int fd, int signo) noexcept;

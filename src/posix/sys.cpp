@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,6 +85,13 @@ int pidfd_send_signal(int pidfd, int signo) noexcept {
 
 int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) noexcept {
   return fails(call::waitid) ? -1 : ::waitid(idtype, id, info, options);
+}
+
+int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options,
+           struct rusage* usage) noexcept {
+  if (fails(call::waitid)) return -1;
+  return static_cast<int>(
+      ::syscall(SYS_waitid, idtype, id, info, options, usage));
 }
 
 int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout) noexcept {

@@ -78,6 +78,11 @@ pid_t fork() noexcept;
 int pidfd_open(pid_t pid, unsigned flags) noexcept;
 int pidfd_send_signal(int pidfd, int signo) noexcept;
 int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) noexcept;
+/// The raw waitid system call, whose fifth argument (which glibc's wrapper
+/// hides) receives the reaped child's resource usage (waitid(2), NOTES).
+/// Injected failures as waitid() above.
+int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options,
+           struct rusage* usage) noexcept;
 int ppoll(pollfd* fds, nfds_t nfds, const timespec* timeout) noexcept;
 int open(const char* path, int flags) noexcept;
 int dup2(int oldfd, int newfd) noexcept;

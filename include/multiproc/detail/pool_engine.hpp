@@ -41,6 +41,8 @@ struct pool_config {
   std::function<void()> initializer;
   unsigned max_tasks_per_child = 0;
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
+  /// Every worker's caps (pool_options::limits); empty: none.
+  std::optional<multiproc::limits> worker_limits;
   /// What makes the workers; empty: forks of this process.
   std::shared_ptr<worker_backend> backend;
 };
@@ -56,7 +58,8 @@ class pool_engine {
   pool_engine& operator=(const pool_engine&) = delete;
 
   /// Queues a task. Errors: usage_error("Pool not running") after close()
-  /// or terminate().
+  /// or terminate(); usage_error and std::system_error for task limits
+  /// that cannot be applied (nothing of the batch is queued then).
   void submit(std::shared_ptr<task_record> task);
   /// Queues several tasks at once (one wake of the dispatcher).
   void submit(std::span<const std::shared_ptr<task_record>> tasks);

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "multiproc/detail/ready_listener.hpp"
+#include "multiproc/limits.hpp"
+#include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail {
@@ -43,6 +45,13 @@ struct task_record {
   /// Copies of the Part 4 handles passed as arguments: the caller holds
   /// each object until the task has finished (API.md Part 4).
   std::vector<std::shared_ptr<const void>> keep_alive;
+  /// The task's own caps (task_options::limits), and the frame the engine
+  /// made of them at submit (empty: none; src/limits/rlimit_plan.hpp).
+  std::optional<multiproc::limits> limits;
+  std::vector<std::byte> limit_frame;
+  /// Whether the worker measures it (future::usage()); map chunks, whose
+  /// usage nobody can ask for, are not.
+  bool measure_usage = false;
   /// Called on the dispatcher thread after the outcome is set, with no lock
   /// held. Used by map/imap to count and collect; never user code.
   std::function<void()> on_done;
@@ -56,6 +65,10 @@ struct task_record {
   std::vector<std::byte> payload;
   int exitcode = 0;
   std::string message;
+  /// What the task used, as its worker measured it; set before the outcome
+  /// (the worker sends it just before the result), empty if it never ran
+  /// to an end.
+  std::optional<usage> used;
 
   bool finished() const {
     std::lock_guard lock(mutex);
