@@ -34,6 +34,11 @@ void note_use(ring_local& local, side which) noexcept;
 /// Whether some live holder counts on `which`.
 bool side_alive(ring_local& local, side which) noexcept;
 
+/// Pipes: this process stops holding the end counted as `which` (close(),
+/// or its last handle to that end gone) and, from then on, counts only on
+/// the other, as do the children it starts.
+void drop_side(ring_local& local, side which) noexcept;
+
 /// This process stops holding the ring (close, or its last handle gone).
 void let_go(ring_local& local) noexcept;
 

@@ -114,6 +114,11 @@ struct ring_header {
   alignas(64) std::uint64_t bump;  // data-area offset of the first unused byte
   std::uint64_t
       free_cells[kCellClasses];  // lock-free stacks: (offset/128+1) | tag<<40
+  // Pipes: wait() calls watching the end this ring delivers to; a sender
+  // that commits while it is not zero writes the pipe's eventfd
+  // (wait.cpp says why this is enough).
+  alignas(64) std::uint32_t poll_waiters;
+  std::uint32_t unused4;
 };
 static_assert(sizeof(ring_header) <= kHeaderBytes);
 
@@ -127,6 +132,9 @@ struct ring_local {
   std::atomic<bool> closed{false};
   std::atomic<bool> used_put{false};
   std::atomic<bool> used_get{false};
+  // Pipes: this process closed the end counted as that side (holders.cpp).
+  std::atomic<bool> dropped_put{false};
+  std::atomic<bool> dropped_get{false};
   const char* kind = "Queue";
   ring_local* prev = nullptr;  // this process's rings (holders.cpp)
   ring_local* next = nullptr;
