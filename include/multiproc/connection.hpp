@@ -37,12 +37,14 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "multiproc/detail/channel_items.hpp"
 #include "multiproc/detail/channel_pipe.hpp"
 #include "multiproc/detail/deadline.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/process.hpp"
 
@@ -80,7 +82,7 @@ class connection_base {
   bool writable() const { return end_.writable(); }
 
  protected:
-  explicit connection_base(pipe_end end) noexcept : end_(std::move(end)) {}
+  explicit connection_base(const pipe_end& end) noexcept : end_(end) {}
   pipe_end end_;
   friend class multiproc::waitable;
 };
@@ -115,8 +117,8 @@ class connection : public detail::channel::connection_base {
  public:
   /// For pipe(): the end `end`.
   /// Python: made by Pipe(). Errors: none.
-  explicit connection(detail::channel::pipe_end end) noexcept
-      : connection_base(std::move(end)) {}
+  explicit connection(const detail::channel::pipe_end& end) noexcept
+      : connection_base(end) {}
 
   /// Sends `obj`, copied into shared memory before send() returns; waits
   /// for room while the other end is alive.
@@ -153,8 +155,8 @@ class connection<void> : public detail::channel::connection_base {
  public:
   /// For pipe(): the end `end`.
   /// Python: made by Pipe(). Errors: none.
-  explicit connection(detail::channel::pipe_end end) noexcept
-      : connection_base(std::move(end)) {}
+  explicit connection(const detail::channel::pipe_end& end) noexcept
+      : connection_base(end) {}
 
   /// Sends buf[offset, offset + size) (size: to the end) as one message.
   /// Python: Connection.send_bytes. Errors: as the class comment lists.
@@ -195,8 +197,7 @@ template <class T = void>
 std::pair<connection<T>, connection<T>> pipe(pipe_options options) {
   auto ends =
       detail::channel::pipe_end::make(options.duplex, options.max_bytes);
-  return {connection<T>(std::move(ends.first)),
-          connection<T>(std::move(ends.second))};
+  return {connection<T>(ends.first), connection<T>(ends.second)};
 }
 
 /// Python: multiprocessing.Pipe(duplex).
@@ -205,6 +206,14 @@ template <class T = void>
 std::pair<connection<T>, connection<T>> pipe(bool duplex = true) {
   return pipe<T>(pipe_options{.duplex = duplex});
 }
+
+namespace detail::sync {
+/// Marks connection as a handle that reaches children only by inheritance
+/// (never as bytes: not a queue or pipe item, not a task's result).
+/// Python has none (Python pickles a Connection only for spawn).
+template <class T>
+struct is_handle<connection<T>> : std::true_type {};
+}  // namespace detail::sync
 
 namespace detail::channel {
 struct wait_access;
