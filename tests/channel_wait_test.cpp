@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <multiproc/multiproc.hpp>
 #include <thread>
 #include <vector>
@@ -154,6 +155,43 @@ TEST(ChannelWait, ManyWaitersOnOnePipeAllWake) {
   EXPECT_EQ(woken.load(), 4);
   EXPECT_LT(clock.elapsed(), late_bound(100ms));
   (void)d;
+}
+
+double cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+TEST(ChannelWait, AWaiterKilledInsideWaitStopsCounting) {
+  auto [a, b] = mp::pipe<int>();
+  struct flags {
+    std::atomic<int> waiting{0};
+  };
+  mp::testing::shared<flags> f;
+  mp::process waiter([b, &f] {
+    f->waiting.store(1);
+    (void)mp::wait({b});
+  });
+  waiter.start();
+  while (f->waiting.load() == 0) std::this_thread::sleep_for(100us);
+  std::this_thread::sleep_for(50ms);  // inside wait()
+  waiter.kill();
+  waiter.join();
+  // The parent uses both ends, so neither sees end-of-file; b now has a
+  // message that nobody reads, and the dead waiter watched b.
+  (void)a.poll();  // uses a (only: so b's peer seems gone for a moment)
+  EXPECT_FALSE(b.poll());  // uses b too: it counts on both ends again
+  a.send(1);
+  EXPECT_TRUE(b.poll());
+  // A wait on a (not ready) must sleep, not spin passing on a wake-up
+  // owed to a waiter that is gone.
+  const double cpu = cpu_seconds();
+  stopwatch clock;
+  EXPECT_EQ(mp::wait({a}, 300ms), positions{});
+  EXPECT_GE(clock.elapsed(), 300ms);
+  EXPECT_LT(cpu_seconds() - cpu, 0.1);
+  EXPECT_EQ(b.recv(), 1);
 }
 
 TEST(ChannelWait, ASignalNeverShortensTheWait) {

@@ -59,9 +59,9 @@ bool end_ready(const pipe_local& p, int index) noexcept {
   return has_item(*in) || !side_alive(p.sides(), side_of(1 - index));
 }
 
-// A wait() watching the end `ring` delivers to learns of the change.
-void notify_watchers(const pipe_local& p, ring_local& ring) noexcept {
-  if (u32_ref(ring.header().poll_waiters).load() != 0) {
+// A wait() watching end `index` learns of a change there.
+void notify_watchers(const pipe_local& p, int index) noexcept {
+  if (u32_ref(p.sides().header().watchers[index]).load() != 0) {
     io::eventfd_notify(p.event.get());
   }
 }
@@ -77,11 +77,12 @@ void end_local::release() noexcept {
       (index == 0 ? sides.dropped_get : sides.dropped_put).load();
   if (other_dropped && !sides.closed.exchange(true)) let_go(sides);
   // Whoever waits on this pipe looks again: it may have reached its end.
-  for (const auto& ring : pipe->to) {
-    if (!ring) continue;
+  for (int end = 0; end < 2; ++end) {
+    ring_local* ring = pipe->to[end].get();
+    if (ring == nullptr) continue;
     wake_getters(ring->header());
     wake_putters(ring->header());
-    notify_watchers(*pipe, *ring);
+    notify_watchers(*pipe, end);
   }
 }
 
@@ -93,6 +94,9 @@ std::pair<pipe_end, pipe_end> pipe_end::make(bool duplex,
     throw std::system_error(err, std::generic_category(), "eventfd");
   }
   pipe->to[0] = make_ring(options, true);
+  // Its holders' task words count watches (holders.cpp); set before any
+  // other process can see the ring.
+  pipe->to[0]->header().pipe_sides = 1;
   if (duplex) pipe->to[1] = make_ring(options, false);
   auto first = std::make_shared<end_local>();
   first->pipe = pipe;
@@ -146,7 +150,7 @@ bool pipe_end::put(std::span<const std::byte> message,
     if (passed(deadline)) return false;
     if (sleep_unless(h.get_seq, h.put_waiters, deadline, attempt)) break;
   }
-  notify_watchers(*e.pipe, out);
+  notify_watchers(*e.pipe, 1 - e.index);
   return true;
 }
 
@@ -292,24 +296,20 @@ bool pipe_end::ready_now() const noexcept {
 
 int pipe_end::event_fd() const noexcept { return local_->pipe->event.get(); }
 
-void pipe_end::watch(int delta) const noexcept {
-  ring_local* in = local_->inbox();
-  if (in == nullptr) return;
-  u32_ref waiters(in->header().poll_waiters);
-  if (delta > 0) {
-    waiters.fetch_add(static_cast<std::uint32_t>(delta));
-  } else {
-    waiters.fetch_sub(static_cast<std::uint32_t>(-delta));
-  }
-  if (delta > 0) note_use(local_->pipe->sides(), side_of(local_->index));
+int pipe_end::watch() const noexcept {
+  note_use(local_->pipe->sides(), side_of(local_->index));
+  return add_watch(local_->pipe->sides(), local_->index);
+}
+
+void pipe_end::unwatch(int token) const noexcept {
+  remove_watch(local_->pipe->sides(), local_->index, token);
 }
 
 void pipe_end::pass_on_wakeup(const int (&mine)[2]) const noexcept {
   const pipe_local& p = *local_->pipe;
   for (int index = 0; index < 2; ++index) {
-    ring_local* in = p.to[index].get();
-    if (in == nullptr) continue;
-    const std::uint32_t watching = u32_ref(in->header().poll_waiters).load();
+    const std::uint32_t watching =
+        u32_ref(p.sides().header().watchers[index]).load();
     if (watching > static_cast<std::uint32_t>(mine[index]) &&
         end_ready(p, index)) {
       io::eventfd_notify(p.event.get());

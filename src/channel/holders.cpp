@@ -55,10 +55,24 @@ std::once_flag g_hooks_once;
 // Removes the entry of a holder that ended: the tasks it got and did not
 // finish are lost (joinable_queue::lost_tasks). The count is taken before
 // the entry is freed, so that a new holder of the entry starts from zero.
+// Pipes: takes the watches in a task word out of the header's counts.
+void forget_watches(ring_header& h, std::uint64_t word) noexcept {
+  const auto first = static_cast<std::uint32_t>(word);
+  const auto second = static_cast<std::uint32_t>(word >> 32);
+  if (first != 0) u32_ref(h.watchers[0]).fetch_sub(first);
+  if (second != 0) u32_ref(h.watchers[1]).fetch_sub(second);
+}
+
 void drop_ended(ring_local& local, std::uint32_t i,
                 std::uint64_t seen) noexcept {
   const std::uint64_t lost = u64_ref(local.tasks()[i]).exchange(0);
-  if (lost != 0) u64_ref(local.header().lost_tasks).fetch_add(lost);
+  if (lost != 0) {
+    if (local.header().pipe_sides != 0) {
+      forget_watches(local.header(), lost);
+    } else {
+      u64_ref(local.header().lost_tasks).fetch_add(lost);
+    }
+  }
   u64_ref(local.holders()[i]).compare_exchange_strong(seen, 0);
 }
 
@@ -220,8 +234,33 @@ void let_go(ring_local& local) noexcept {
   // Tasks this process got and did not finish stay unfinished (it may
   // still call task_done()), without an entry to hold them.
   const std::uint64_t open = u64_ref(local.tasks()[entry]).exchange(0);
-  if (open != 0) u64_ref(local.header().orphan_tasks).fetch_add(open);
+  if (open != 0) {
+    if (local.header().pipe_sides != 0) {
+      forget_watches(local.header(), open);
+    } else {
+      u64_ref(local.header().orphan_tasks).fetch_add(open);
+    }
+  }
   u64_ref(local.holders()[entry]).store(0);
+}
+
+int add_watch(ring_local& local, int end) noexcept {
+  ring_header& h = local.header();
+  u32_ref(h.watchers[end]).fetch_add(1);
+  const int entry = local.entry.load();
+  if (entry >= 0) {
+    u64_ref(local.tasks()[entry]).fetch_add(std::uint64_t{1} << (32 * end));
+  }
+  return entry;
+}
+
+void remove_watch(ring_local& local, int end, int entry) noexcept {
+  if (entry >= 0) {
+    // Let go meanwhile (both ends closed): let_go() took it out already.
+    if (local.entry.load() != entry) return;
+    u64_ref(local.tasks()[entry]).fetch_sub(std::uint64_t{1} << (32 * end));
+  }
+  u32_ref(local.header().watchers[end]).fetch_sub(1);
 }
 
 void link_local(ring_local& local) {

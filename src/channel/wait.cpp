@@ -3,10 +3,12 @@
 // A pipe end has no descriptor of its own that becomes readable with its
 // messages (they are in shared memory), so each pipe has one eventfd, and
 // a sender writes it only when a wait() watches the end it sent to
-// (ring_header::poll_waiters): the usual send costs no system call.
+// (ring_header::watchers): the usual send costs no system call. The count
+// is kept per holder too, so a waiter killed inside wait() stops counting
+// once its death is noticed (holders.cpp), and senders stop writing.
 //
-// Why no wake-up is lost: a waiter counts itself in poll_waiters before it
-// looks at the end, and a sender commits before it reads poll_waiters
+// Why no wake-up is lost: a waiter counts itself in watchers before it
+// looks at the end, and a sender commits before it reads watchers
 // (both seq_cst), so either the waiter sees the message or the sender sees
 // the waiter and writes the eventfd, which stays readable until someone
 // drains it. Several waiters share one eventfd, so a waiter that drains it
@@ -55,16 +57,23 @@ namespace {
 // The watches of one wait() call, undone however it returns.
 class watches {
  public:
-  explicit watches(std::span<const waitable> objects) : objects_(objects) {
-    for (const waitable& w : objects_) {
-      if (wait_access::is_connection(w)) wait_access::end(w).watch(+1);
+  explicit watches(std::span<const waitable> objects)
+      : objects_(objects), tokens_(objects.size(), -1) {
+    for (std::size_t i = 0; i < objects_.size(); ++i) {
+      const waitable& w = objects_[i];
+      if (wait_access::is_connection(w)) {
+        tokens_[i] = wait_access::end(w).watch();
+      }
     }
   }
   watches(const watches&) = delete;
   watches& operator=(const watches&) = delete;
   ~watches() {
-    for (const waitable& w : objects_) {
-      if (wait_access::is_connection(w)) wait_access::end(w).watch(-1);
+    for (std::size_t i = 0; i < objects_.size(); ++i) {
+      const waitable& w = objects_[i];
+      if (wait_access::is_connection(w)) {
+        wait_access::end(w).unwatch(tokens_[i]);
+      }
     }
   }
 
@@ -80,6 +89,7 @@ class watches {
 
  private:
   std::span<const waitable> objects_;
+  std::vector<int> tokens_;
 };
 
 std::optional<steady_deadline> earlier(std::optional<steady_deadline> a,

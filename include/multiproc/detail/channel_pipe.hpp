@@ -82,8 +82,9 @@ class pipe_end {
   bool ready_now() const noexcept;
   /// The pipe's eventfd in this process.
   int event_fd() const noexcept;
-  /// Counts one wait() watching this end (+1) or stopping (-1).
-  void watch(int delta) const noexcept;
+  /// Counts one wait() watching this end, until unwatch(the token).
+  int watch() const noexcept;
+  void unwatch(int token) const noexcept;
   /// After this process drained the eventfd: writes it again if an end of
   /// this pipe is ready and watched by more wait() calls than `mine` says
   /// (mine[0], mine[1]: this call's own watches of the first and second
