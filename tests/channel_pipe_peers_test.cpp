@@ -166,6 +166,38 @@ TEST(ChannelPipePeers, APeerKilledWhileSendingA64MiBMessageLeavesNothing) {
   EXPECT_THROW((void)reader.recv_bytes(), mp::eof_error);
 }
 
+TEST(ChannelPipePeers, AReceiverKilledInsideRecvOfA256MiBMessageLeavesItWhole) {
+  constexpr std::size_t kSize = std::size_t{256} << 20;
+  auto [a, b] = mp::pipe(mp::pipe_options{.max_bytes = std::size_t{512} << 20});
+  struct flags {
+    std::atomic<int> state{0};  // 1: in recv, 2: recv returned
+  };
+  bool killed_inside = false;
+  for (std::uint64_t attempt = 0; attempt < 5 && !killed_inside; ++attempt) {
+    mp::testing::shared<flags> f;
+    const auto message = stamped(kSize, attempt);
+    a.send_bytes(std::span<const std::byte>(message));
+    mp::process receiver([b, &f]() mutable {
+      f->state.store(1);
+      const auto got = b.recv_bytes();
+      f->state.store(2);
+      for (;;) ::pause();
+    });
+    receiver.start();
+    wait_for(f->state, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 >> attempt));
+    receiver.kill();
+    receiver.join();
+    EXPECT_EQ(receiver.exitcode(), -SIGKILL);
+    if (f->state.load() != 1) continue;  // it had returned: try again
+    killed_inside = true;
+    // Not taken: the next recv() has it, whole.
+    EXPECT_TRUE(b.poll());
+    EXPECT_EQ(b.recv_bytes(), message);
+  }
+  EXPECT_TRUE(killed_inside) << "never caught the receiver inside recv()";
+}
+
 TEST(ChannelPipePeers, AReceiverKilledWhileBlockedLosesNoMessage) {
   auto [a, b] = mp::pipe<int>();
   struct flags {
