@@ -150,7 +150,20 @@ put_outcome try_put(ring_local& l, std::span<const std::byte> item,
     s.cell = cell;
     to = data_at(l, cell);
   }
-  if (!item.empty()) std::memcpy(to, item.data(), item.size());
+  if (s.cell != 0) {
+    // The cell's first word was its free-list link, which a producer that
+    // lost the race to pop this cell may still be reading (its CAS then
+    // fails on the tag): written atomically, so that read is not a data
+    // race (TSan saw it with threads putting large items at once).
+    std::uint64_t first = 0;
+    std::memcpy(&first, item.data(), sizeof first);
+    u64_ref(*reinterpret_cast<std::uint64_t*>(to))
+        .store(first, std::memory_order_relaxed);
+    std::memcpy(to + sizeof first, item.data() + sizeof first,
+                item.size() - sizeof first);
+  } else if (!item.empty()) {
+    std::memcpy(to, item.data(), item.size());
+  }
   // Commit: the item is visible whole, or (had we died above) not at all.
   v.store({static_cast<std::uint32_t>(position), slot_state::full, 0});
   wake_getters(h);
