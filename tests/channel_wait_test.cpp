@@ -180,7 +180,7 @@ TEST(ChannelWait, AWaiterKilledInsideWaitStopsCounting) {
   waiter.join();
   // The parent uses both ends, so neither sees end-of-file; b now has a
   // message that nobody reads, and the dead waiter watched b.
-  (void)a.poll();  // uses a (only: so b's peer seems gone for a moment)
+  (void)a.poll();          // uses a (only: so b's peer seems gone for a moment)
   EXPECT_FALSE(b.poll());  // uses b too: it counts on both ends again
   a.send(1);
   EXPECT_TRUE(b.poll());
