@@ -7,6 +7,10 @@
 #   bench/run.sh --quick    3 rounds, no 50/800 MB parents (about 1 minute)
 #   bench/run.sh --only pool   the pool figures only (results-pool.json,
 #                           pool_chart.png)
+#   bench/run.sh --only ipc    the Part 4 rows only (locks, values, queues,
+#                           connections beside Python and the native floor:
+#                           bench/ipc_compare.py, results-ipc.json); a full
+#                           run ends with them too
 #
 # Other arguments go to bench/compare.py (--rounds N, --only TEXT, --out F).
 set -eu
@@ -19,12 +23,36 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMULTIPROC_BUILD_BENCH=ON -DMULTIPROC_BUILD_TESTS=OFF \
   -DMULTIPROC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target multiproc_compare multiproc_bench \
-  -j "$(nproc)" >/dev/null
+  multiproc_sync_bench multiproc_queue_bench -j "$(nproc)" >/dev/null
+
+# The Part 4 rows: their own programs and table (bench/ipc_compare.py).
+only_ipc=false
+quick=""
+prev_arg=""
+for arg in "$@"; do
+  case "$prev_arg${prev_arg:+=}$arg" in
+    --only=ipc) only_ipc=true ;;
+  esac
+  if [ "$arg" = --quick ]; then quick=--quick; fi
+  prev_arg=$arg
+done
+run_ipc() {
+  "$python" "$here/ipc_compare.py" --bin-dir "$build/bench" \
+    --python "$python" $quick
+}
+if $only_ipc; then
+  run_ipc
+  exit
+fi
 
 echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 status=0
 "$python" "$here/compare.py" --bin "$build/bench/multiproc_compare" \
   --python "$python" "$@" || status=$?
+case " $* " in
+  *" --only "*) ;;
+  *) run_ipc || status=$? ;;
+esac
 
 # The chart needs matplotlib (Debian: python3-matplotlib); use whichever
 # python has it.

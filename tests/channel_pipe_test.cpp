@@ -2,6 +2,7 @@
 // whole and in order, typed and bytes, and Python's checks and messages
 // (spec/ipc.md §5 cases 30 and 31).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -303,6 +304,23 @@ TEST(ChannelPipe, ThreadsSendingOnOneEndNeverInterleave) {
     ++next[t];
   }
   for (auto& s : senders) s.join();
+}
+
+int send_pid(mp::connection<int> end) {
+  end.send(static_cast<int>(::getpid()));
+  return 1;
+}
+
+TEST(ChannelPipe, AnEndOlderThanThePoolReachesATaskAsAnArgument) {
+  auto [mine, theirs] = mp::pipe<int>();
+  mp::pool workers({.processes = 1});
+  EXPECT_EQ(workers.apply(send_pid, theirs), 1);
+  EXPECT_GT(mine.recv(), 0);
+  auto [young, young_peer] = mp::pipe<int>();
+  EXPECT_EQ(usage_message([&] { (void)workers.submit(send_pid, young); }),
+            "Connection objects should only be shared between processes "
+            "through inheritance");
+  EXPECT_FALSE(young_peer.poll());
 }
 
 TEST(ChannelPipe, ChildAndParentTalkBothWays) {

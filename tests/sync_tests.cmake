@@ -1,14 +1,15 @@
 # Part 4a (synchronize.hpp) tests: one binary per type. Included by
 # tests/CMakeLists.txt.
 foreach(area lock rlock semaphore event condition barrier value shared_memory
-        scale)
+        scale pool_argument)
   multiproc_add_test(sync_${area}_test SOURCES sync_${area}_test.cpp
     LABELS sync)
 endforeach()
 
 # Handles refused at compile time with the contract's diagnostic: built by
 # ctest, passing when the build fails with that message.
-foreach(case handle_result nested_handle)
+foreach(case handle_result nested_handle map_handle_item nested_handle_argument
+        value_of_handle)
   set(target sync_compile_fail_${case}_test)
   add_executable(${target} EXCLUDE_FROM_ALL ${target}.cpp)
   target_link_libraries(${target} PRIVATE multiproc::multiproc)

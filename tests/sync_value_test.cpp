@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <multiproc/multiproc.hpp>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -126,6 +128,19 @@ TEST(SyncArray, PythonBehaviourAndMessages) {
   });
   EXPECT_EQ(report.text, "5");
   EXPECT_EQ(b.load(0), 40);
+}
+
+// A size whose byte count would wrap (or exceed the 2^40-byte cap) is
+// refused before anything is allocated or constructed.
+TEST(SyncArray, HugeSizesAreRefusedNotWrapped) {
+  constexpr std::size_t wraps = SIZE_MAX / sizeof(std::int64_t) + 2;
+  EXPECT_THROW((void)mp::raw_array<std::int64_t>(wraps),
+               std::bad_array_new_length);
+  EXPECT_THROW((void)mp::array<std::int64_t>(wraps), std::bad_array_new_length);
+  EXPECT_THROW((void)mp::raw_array<char>((std::size_t{1} << 40) + 1),
+               std::bad_array_new_length);
+  mp::raw_array<char> fine(16);  // and the arena is still usable
+  EXPECT_EQ(fine.size(), 16u);
 }
 
 TEST(SyncArray, ArrayLockHolderKilledStoreDoesNotHang) {

@@ -33,6 +33,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
@@ -83,6 +84,10 @@ class connection_base {
 
  protected:
   explicit connection_base(const pipe_end& end) noexcept : end_(end) {}
+  // For pool::submit()/apply(): whether the pipe is older than the pool.
+  friend std::uint64_t handle_birth(const connection_base& c) noexcept {
+    return c.end_.birth();
+  }
   pipe_end end_;
   friend class multiproc::waitable;
 };
@@ -212,7 +217,9 @@ namespace detail::sync {
 /// (never as bytes: not a queue or pipe item, not a task's result).
 /// Python has none (Python pickles a Connection only for spawn).
 template <class T>
-struct is_handle<connection<T>> : std::true_type {};
+struct is_handle<connection<T>> : std::true_type {
+  static constexpr const char* python_name = "Connection";
+};
 }  // namespace detail::sync
 
 namespace detail::channel {

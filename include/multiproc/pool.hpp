@@ -51,6 +51,7 @@
 #include <mutex>
 #include <optional>
 #include <ranges>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -60,6 +61,8 @@
 #include "multiproc/codec.hpp"
 #include "multiproc/detail/pool_engine.hpp"
 #include "multiproc/detail/pool_tasks.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
+#include "multiproc/errors.hpp"
 #include "multiproc/future.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
@@ -544,11 +547,14 @@ class pool {
   future<pool_result_t<F, Args...>> submit(task_options options, F fn,
                                            Args&&... args) {
     using result = pool_result_t<F, Args...>;
-    using arguments = std::tuple<std::decay_t<Args>...>;
-    if constexpr (!detail::check_pool_task<F, std::decay_t<Args>...>()) {
+    using arguments =
+        std::tuple<detail::sync::task_argument_t<std::decay_t<Args>>...>;
+    if constexpr (!detail::check_pool_task<F, detail::sync::task_argument_t<
+                                                  std::decay_t<Args>>...>()) {
       return future<result>();  // one static_assert has said why
     } else {
       auto task = std::make_shared<detail::task_record>();
+      (hold_handle_argument(*task, args), ...);
       task->entry = &detail::call_entry<F, result, arguments>;
       task->timeout = options.timeout ? options.timeout : task_timeout_;
       encoder out;
@@ -837,6 +843,25 @@ class pool {
 
   std::size_t chunksize_for(std::size_t items, std::size_t requested) const;
 
+  // A Part 4 handle passed to submit(): the object must be older than the
+  // pool, so that every worker has it from its fork; the task then keeps a
+  // copy of the caller's handle. Anything else: nothing to do.
+  template <class A>
+  void hold_handle_argument(detail::task_record& task, const A& arg) const {
+    using handle = std::decay_t<A>;
+    if constexpr (detail::sync::is_handle_v<handle>) {
+      if (handle_birth(arg) > births_before_workers_) {
+        throw usage_error(
+            std::string(detail::sync::is_handle<handle>::python_name) +
+            " objects should only be shared between processes "
+            "through inheritance");
+      }
+      task.keep_alive.push_back(std::make_shared<const handle>(arg));
+    }
+  }
+
+  // detail::sync::births_so_far() before the workers were forked.
+  std::uint64_t births_before_workers_;
   std::shared_ptr<detail::pool_engine> engine_;
   std::optional<std::chrono::nanoseconds> task_timeout_;
 };

@@ -43,6 +43,7 @@
 #include <bit>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -54,6 +55,7 @@
 #include "multiproc/detail/channel_items.hpp"
 #include "multiproc/detail/channel_ring.hpp"
 #include "multiproc/detail/deadline.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
@@ -184,6 +186,9 @@ class queue {
   queue(queue_options options, const char* kind, bool joinable = false)
       : ring_({options.maxsize, options.max_bytes, kind, joinable,
                detail::channel::travels_as_bytes<T> ? sizeof(T) : 0}) {}
+  friend std::uint64_t handle_birth(const queue& q) noexcept {
+    return q.ring_.birth();
+  }
   detail::channel::ring ring_;
 };
 
@@ -268,8 +273,32 @@ class simple_queue {
   void close() noexcept { ring_.close(); }
 
  private:
+  friend std::uint64_t handle_birth(const simple_queue& q) noexcept {
+    return q.ring_.birth();
+  }
   detail::channel::ring ring_;
 };
+
+namespace detail::sync {
+/// Marks queue as a handle that may be inherited by children; no Python
+/// equivalent.
+template <class T>
+struct is_handle<queue<T>> : std::true_type {
+  static constexpr const char* python_name = "Queue";
+};
+/// Marks joinable_queue as a handle that may be inherited by children; no
+/// Python equivalent.
+template <class T>
+struct is_handle<joinable_queue<T>> : std::true_type {
+  static constexpr const char* python_name = "JoinableQueue";
+};
+/// Marks simple_queue as a handle that may be inherited by children; no
+/// Python equivalent.
+template <class T>
+struct is_handle<simple_queue<T>> : std::true_type {
+  static constexpr const char* python_name = "SimpleQueue";
+};
+}  // namespace detail::sync
 
 }  // namespace multiproc::inline v0
 

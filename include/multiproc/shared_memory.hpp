@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -88,6 +89,7 @@ class shared_memory {
   static void unlink(const std::string& name);
 
  private:
+  friend std::uint64_t handle_birth(const shared_memory& shm) noexcept;
   std::shared_ptr<detail::shm::segment> segment_;
 };
 
@@ -95,7 +97,9 @@ namespace detail::sync {
 /// Marks shared_memory as a handle that may be inherited by children; no
 /// Python equivalent.
 template <>
-struct is_handle<shared_memory> : std::true_type {};
+struct is_handle<shared_memory> : std::true_type {
+  static constexpr const char* python_name = "SharedMemory";
+};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0

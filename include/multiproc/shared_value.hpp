@@ -67,6 +67,17 @@ constexpr bool shareable_element() {
   return true;
 }
 
+/// The bytes of n Ts in the arena. Python: none (ctypes' own overflow
+/// check). Errors: std::bad_array_new_length above 2^40 bytes, so that a
+/// huge n can never wrap the product to a small cell.
+template <class T>
+std::size_t array_bytes(std::size_t n) {
+  if (n > (std::size_t{1} << 40) / sizeof(T)) {
+    throw std::bad_array_new_length();
+  }
+  return n * sizeof(T);
+}
+
 /// Compile-time check that Lock is mutex or rlock. Python: Value's `lock`
 /// must be a Lock or an RLock. Errors: none.
 template <class Lock>
@@ -148,6 +159,9 @@ class value : public detail::sync::locked_object<value<T, Lock>, Lock> {
   }
 
  private:
+  friend std::uint64_t handle_birth(const value& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -236,9 +250,7 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
 
  private:
   static std::size_t bytes(std::size_t n) {
-    if (n > (std::size_t{1} << 40) / sizeof(T))
-      throw std::bad_array_new_length();
-    return n * sizeof(T);
+    return detail::sync::array_bytes<T>(n);
   }
   T* data() const noexcept { return static_cast<T*>(cell_.get()); }
   void check(std::size_t i) const {
@@ -249,6 +261,9 @@ class array : public detail::sync::locked_object<array<T, Lock>, Lock> {
     first = std::min(first, last);
   }
   std::size_t size_;
+  friend std::uint64_t handle_birth(const array& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -277,6 +292,9 @@ class raw_value {
   }
 
  private:
+  friend std::uint64_t handle_birth(const raw_value& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -289,15 +307,17 @@ class raw_array {
 
  public:
   /// `size` value-initialized Ts. Python: RawArray(t, n).
-  /// Errors: std::system_error when the arena cannot supply the memory.
-  explicit raw_array(std::size_t size) : size_(size), cell_(size * sizeof(T)) {
+  /// Errors: std::bad_array_new_length when the array would exceed 2^40
+  /// bytes; std::system_error when the arena cannot supply the memory.
+  explicit raw_array(std::size_t size)
+      : size_(size), cell_(detail::sync::array_bytes<T>(size)) {
     std::uninitialized_value_construct_n(data(), size_);
   }
   /// A copy of `init`. Python: RawArray(t, [..]). Errors: as raw_array(size).
   raw_array(std::initializer_list<T> init)
       : raw_array(std::span<const T>(init.begin(), init.size())) {}
   explicit raw_array(std::span<const T> init)
-      : size_(init.size()), cell_(init.size() * sizeof(T)) {
+      : size_(init.size()), cell_(detail::sync::array_bytes<T>(init.size())) {
     std::uninitialized_copy(init.begin(), init.end(), data());
   }
   /// The number of elements. Python: len(a).
@@ -319,6 +339,9 @@ class raw_array {
  private:
   T* data() const noexcept { return static_cast<T*>(cell_.get()); }
   std::size_t size_;
+  friend std::uint64_t handle_birth(const raw_array& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -326,19 +349,27 @@ namespace detail::sync {
 /// Marks value as a handle that may be inherited by children; no Python
 /// equivalent.
 template <class T, class L>
-struct is_handle<value<T, L>> : std::true_type {};
+struct is_handle<value<T, L>> : std::true_type {
+  static constexpr const char* python_name = "Synchronized";
+};
 /// Marks array as a handle that may be inherited by children; no Python
 /// equivalent.
 template <class T, class L>
-struct is_handle<array<T, L>> : std::true_type {};
+struct is_handle<array<T, L>> : std::true_type {
+  static constexpr const char* python_name = "SynchronizedArray";
+};
 /// Marks raw_value as a handle that may be inherited by children; no Python
 /// equivalent.
 template <class T>
-struct is_handle<raw_value<T>> : std::true_type {};
+struct is_handle<raw_value<T>> : std::true_type {
+  static constexpr const char* python_name = "RawValue";
+};
 /// Marks raw_array as a handle that may be inherited by children; no Python
 /// equivalent.
 template <class T>
-struct is_handle<raw_array<T>> : std::true_type {};
+struct is_handle<raw_array<T>> : std::true_type {
+  static constexpr const char* python_name = "RawArray";
+};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0

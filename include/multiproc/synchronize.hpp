@@ -34,6 +34,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -97,6 +98,9 @@ class mutex : public detail::sync::acquire_family<mutex> {
   acquire_result try_acquire();
   acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
   std::uint32_t& word() const noexcept;
+  friend std::uint64_t handle_birth(const mutex& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 using lock = mutex;
@@ -138,6 +142,9 @@ class rlock : public detail::sync::acquire_family<rlock> {
   acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
   acquire_result took(int outcome);
   detail::sync::rlock_state& shared() const noexcept;
+  friend std::uint64_t handle_birth(const rlock& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -196,6 +203,9 @@ class semaphore : public detail::sync::acquire_family<semaphore> {
   acquire_result try_acquire();
   acquire_result acquire_steady(const std::optional<detail::steady_deadline>&);
   detail::sync::semaphore_state& shared() const noexcept;
+  friend std::uint64_t handle_birth(const semaphore& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -312,6 +322,9 @@ class condition : public detail::sync::acquire_family<condition> {
   bool is_owned() const;
   detail::sync::condition_state& shared() const noexcept;
   std::variant<mutex, rlock> lock_;
+  friend std::uint64_t handle_birth(const condition& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -356,6 +369,9 @@ class event {
  private:
   bool wait_steady(const std::optional<detail::steady_deadline>& deadline);
   detail::sync::event_state& shared() const noexcept;
+  friend std::uint64_t handle_birth(const event& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -437,6 +453,9 @@ class barrier {
   int parties_;
   std::shared_ptr<const std::function<void()>> action_;
   std::optional<std::chrono::nanoseconds> timeout_;
+  friend std::uint64_t handle_birth(const barrier& h) noexcept {
+    return h.cell_.birth();
+  }
   detail::sync::cell_ref cell_;
 };
 
@@ -444,31 +463,45 @@ namespace detail::sync {
 /// Marks mutex as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<mutex> : std::true_type {};
+struct is_handle<mutex> : std::true_type {
+  static constexpr const char* python_name = "Lock";
+};
 /// Marks rlock as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<rlock> : std::true_type {};
+struct is_handle<rlock> : std::true_type {
+  static constexpr const char* python_name = "RLock";
+};
 /// Marks semaphore as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<semaphore> : std::true_type {};
+struct is_handle<semaphore> : std::true_type {
+  static constexpr const char* python_name = "Semaphore";
+};
 /// Marks bounded_semaphore as a handle that may be inherited by children; no
 /// Python equivalent.
 template <>
-struct is_handle<bounded_semaphore> : std::true_type {};
+struct is_handle<bounded_semaphore> : std::true_type {
+  static constexpr const char* python_name = "BoundedSemaphore";
+};
 /// Marks condition as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<condition> : std::true_type {};
+struct is_handle<condition> : std::true_type {
+  static constexpr const char* python_name = "Condition";
+};
 /// Marks event as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<event> : std::true_type {};
+struct is_handle<event> : std::true_type {
+  static constexpr const char* python_name = "Event";
+};
 /// Marks barrier as a handle that may be inherited by children; no Python
 /// equivalent.
 template <>
-struct is_handle<barrier> : std::true_type {};
+struct is_handle<barrier> : std::true_type {
+  static constexpr const char* python_name = "Barrier";
+};
 }  // namespace detail::sync
 
 }  // namespace multiproc::inline v0

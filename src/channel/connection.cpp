@@ -320,6 +320,10 @@ void pipe_end::pass_on_wakeup(const int (&mine)[2]) const noexcept {
 
 int pipe_end::index() const noexcept { return local_->index; }
 
+std::uint64_t pipe_end::birth() const noexcept {
+  return local_->pipe->sides().birth;
+}
+
 bool pipe_end::same_pipe(const pipe_end& other) const noexcept {
   return local_->pipe == other.local_->pipe;
 }

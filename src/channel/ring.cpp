@@ -17,6 +17,7 @@
 #include "channel/ring_ops.hpp"
 #include "channel/ring_slots.hpp"
 #include "multiproc/detail/channel_ring.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 #include "posix/sys.hpp"
 #include "sync/futex_wait.hpp"
@@ -323,6 +324,7 @@ std::shared_ptr<ring_local> make_ring(const ring_options& options,
   local->base = static_cast<std::byte*>(base);
   local->length = total;
   local->kind = options.kind;
+  local->birth = sync::next_birth();
   ring_header& h = local->header();
   h.slots = slots;
   h.maxsize = options.maxsize;
@@ -489,5 +491,7 @@ std::size_t ring::lost_tasks() const {
 }
 
 const void* ring::address() const noexcept { return local_->base; }
+
+std::uint64_t ring::birth() const noexcept { return local_->birth; }
 
 }  // namespace multiproc::inline v0::detail::channel

@@ -140,6 +140,7 @@ struct ring_local {
   std::atomic<bool> dropped_put{false};
   std::atomic<bool> dropped_get{false};
   const char* kind = "Queue";
+  std::uint64_t birth = 0;     // sync::next_birth() at the making, here
   ring_local* prev = nullptr;  // this process's rings (holders.cpp)
   ring_local* next = nullptr;
 

@@ -19,7 +19,8 @@ detail::pool_config engine_config(pool_options& options) {
 }  // namespace
 
 pool::pool(pool_options options)
-    : engine_(std::make_shared<detail::pool_engine>(engine_config(options))),
+    : births_before_workers_(detail::sync::births_so_far()),
+      engine_(std::make_shared<detail::pool_engine>(engine_config(options))),
       task_timeout_(options.task_timeout) {
   detail::add_live_pool(engine_);
 }

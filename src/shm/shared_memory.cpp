@@ -31,6 +31,7 @@ struct segment {
   std::string name;  // without the leading '/'; empty: anonymous
   bool unlink_on_close = false;
   pid_t creator = 0;  // a fork child of the creator is not the creator
+  std::uint64_t birth = detail::sync::next_birth();
 
   ~segment() { close(); }
 
@@ -141,6 +142,10 @@ void shared_memory::unlink() {
   unlink(segment_->name);
   std::lock_guard lock(segment_->mutex);
   segment_->unlink_on_close = false;
+}
+
+std::uint64_t handle_birth(const shared_memory& shm) noexcept {
+  return shm.segment_->birth;
 }
 
 void shared_memory::unlink(const std::string& name) {

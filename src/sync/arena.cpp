@@ -112,7 +112,13 @@ void* allocate_cell(std::size_t bytes) {
     const std::uint64_t tag = (old >> 40) + 1;
     if (head.compare_exchange_weak(old, (next & kOffsetMask) | (tag << 40),
                                    std::memory_order_acq_rel)) {
-      std::memset(cell, 0, size);
+      // The first word is the free list's link, which another thread that
+      // loaded the old head may still read (its CAS then fails on the tag):
+      // clear it atomically, the rest is ours alone.
+      std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(cell))
+          .store(0, std::memory_order_relaxed);
+      std::memset(cell + sizeof(std::uint64_t), 0,
+                  size - sizeof(std::uint64_t));
       return cell;
     }
   }

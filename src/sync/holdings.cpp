@@ -6,6 +6,7 @@
 #include <new>
 
 #include "multiproc/detail/sync_cell.hpp"
+#include "multiproc/detail/sync_handle_traits.hpp"
 #include "sync/arena.hpp"
 #include "sync/participants.hpp"
 
@@ -23,11 +24,15 @@ static_assert(sizeof(cell_header) == 16);
 struct holding {
   std::atomic<long> handles{1};  // this process's handles to the cell
   cell_header* cell;
+  std::uint64_t birth = 0;  // next_birth() when this process made the cell
   holding* prev = nullptr;
   holding* next = nullptr;
 };
 
 namespace {
+
+// Process-local, inherited by fork (see next_birth()).
+std::atomic<std::uint64_t> g_births{0};
 
 // Every holding of this process, so that fork can count the child in.
 // Guarded by g_holdings_mutex, which the fork handlers hold across fork().
@@ -71,6 +76,7 @@ cell_ref::cell_ref(std::size_t bytes) {
   try {
     h = new holding;
     h->cell = cell;
+    h->birth = next_birth();
     link(h);
   } catch (...) {
     delete h;
@@ -101,6 +107,16 @@ cell_ref::~cell_ref() {
   if (holding_->handles.fetch_sub(1, std::memory_order_acq_rel) == 1) {
     let_go(holding_);
   }
+}
+
+std::uint64_t cell_ref::birth() const noexcept { return holding_->birth; }
+
+std::uint64_t next_birth() noexcept {
+  return g_births.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+std::uint64_t births_so_far() noexcept {
+  return g_births.load(std::memory_order_relaxed);
 }
 
 void holdings_before_fork() noexcept {

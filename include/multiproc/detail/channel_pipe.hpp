@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -90,6 +91,8 @@ class pipe_end {
   /// (mine[0], mine[1]: this call's own watches of the first and second
   /// end), so that no other waiter loses the wake-up it was owed.
   void pass_on_wakeup(const int (&mine)[2]) const noexcept;
+  /// sync::next_birth() when the pipe was made (sync_handle_traits.hpp).
+  std::uint64_t birth() const noexcept;
   /// 0 for the first end of its pipe, 1 for the second.
   int index() const noexcept;
   /// The same pipe (either end)?

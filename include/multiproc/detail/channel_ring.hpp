@@ -76,6 +76,8 @@ class ring {
   std::size_t lost_tasks() const;
   /// The address of the shared state, for messages ("... object at 0x...").
   const void* address() const noexcept;
+  /// sync::next_birth() when the queue was made (sync_handle_traits.hpp).
+  std::uint64_t birth() const noexcept;
 
  private:
   std::shared_ptr<ring_local> local_;

@@ -376,6 +376,52 @@ constexpr void require_transferable() {
   }
 }
 
+/// Whether a Part 4 handle is T or lies inside it (in a standard container,
+/// optional, pair, tuple or variant), for the diagnostics of the pool,
+/// whose arguments otherwise get a message of their own.
+template <class T>
+consteval bool holds_handle();
+
+template <class Tuple, std::size_t... I>
+consteval bool any_element_holds_handle(std::index_sequence<I...>) {
+  return (holds_handle<std::tuple_element_t<I, Tuple>>() || ...);
+}
+
+template <class Variant, std::size_t... I>
+consteval bool any_alternative_holds_handle(std::index_sequence<I...>) {
+  return (holds_handle<std::variant_alternative_t<I, Variant>>() || ...);
+}
+
+template <class T>
+consteval bool holds_handle() {
+  using U = std::remove_cv_t<T>;
+  if constexpr (sync::is_handle_v<U>) {
+    return true;
+  } else {
+    constexpr codec_kind kind = kind_of<U>();
+    if constexpr (kind == codec_kind::sequence || kind == codec_kind::array ||
+                  kind == codec_kind::optional) {
+      return holds_handle<typename U::value_type>();
+    } else if constexpr (kind == codec_kind::pair) {
+      return holds_handle<typename U::first_type>() ||
+             holds_handle<typename U::second_type>();
+    } else if constexpr (kind == codec_kind::tuple) {
+      return any_element_holds_handle<U>(
+          std::make_index_sequence<std::tuple_size_v<U>>());
+    } else if constexpr (kind == codec_kind::variant) {
+      return any_alternative_holds_handle<U>(
+          std::make_index_sequence<std::variant_size_v<U>>());
+    } else if constexpr (kind == codec_kind::map) {
+      return holds_handle<typename U::key_type>() ||
+             holds_handle<typename U::mapped_type>();
+    } else if constexpr (kind == codec_kind::set) {
+      return holds_handle<typename U::key_type>();
+    } else {
+      return false;
+    }
+  }
+}
+
 /// Types whose values are runs of raw bytes, so that arrays of them can be
 /// copied in one block.
 template <class T>

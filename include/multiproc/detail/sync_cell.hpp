@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail::sync {
@@ -35,6 +36,8 @@ class cell_ref {
   ~cell_ref();
 
   void* get() const noexcept { return payload_; }
+  /// next_birth() when this process made the object (sync_handle_traits.hpp).
+  std::uint64_t birth() const noexcept;
   friend bool operator==(const cell_ref& a, const cell_ref& b) noexcept {
     return a.payload_ == b.payload_;
   }

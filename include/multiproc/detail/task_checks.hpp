@@ -126,7 +126,13 @@ struct first_untransferable<A, Rest...> {
 /// Refuses a pool task's argument type, named in the notes as 'Arg'.
 template <class Arg>
 constexpr void refuse_pool_argument() {
-  static_assert(dependent_false<Arg>,
+  if constexpr (holds_handle<Arg>()) {
+    // A handle nested in an argument (or a map item that is one): the
+    // codec's own diagnostic says what to do instead.
+    require_transferable<Arg>();
+    return;
+  }
+  static_assert(holds_handle<Arg>() || dependent_false<Arg>,
                 "multiproc::pool: an argument of this type (see 'Arg = ...' "
                 "above) cannot be sent to a worker: a task's arguments "
                 "travel through multiproc::codec. Pass a value it can carry "

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -39,6 +40,9 @@ struct task_record {
   task_entry entry = nullptr;
   std::vector<std::byte> input;
   std::optional<std::chrono::nanoseconds> timeout;
+  /// Copies of the Part 4 handles passed as arguments: the caller holds
+  /// each object until the task has finished (API.md Part 4).
+  std::vector<std::shared_ptr<const void>> keep_alive;
   /// Called on the dispatcher thread after the outcome is set, with no lock
   /// held. Used by map/imap to count and collect; never user code.
   std::function<void()> on_done;
