@@ -189,6 +189,46 @@ double many_to_many(std::int64_t items_each) {
   return static_cast<double>(4 * items_each) / seconds_since(start);
 }
 
+// connection<int64> one way (pipe(false)), sender on CPU 1: msgs/s.
+double connection_int64_one_way(std::int64_t messages) {
+  auto [reader, writer] = mp::pipe<std::int64_t>(false);
+  mp::process sender([writer, messages]() mutable {
+    pin(1);
+    for (std::int64_t i = 0; i < messages; ++i) writer.send(i);
+  });
+  pin(0);
+  const auto start = clock_type::now();
+  sender.start();
+  writer.close();
+  std::int64_t sum = 0;
+  for (std::int64_t i = 0; i < messages; ++i) sum += reader.recv();
+  const double s = seconds_since(start);
+  sender.join();
+  if (sum != messages * (messages - 1) / 2) std::fprintf(stderr, "wrong sum\n");
+  return static_cast<double>(messages) / s;
+}
+
+// connection<> 1 MiB send_bytes one way: MB/s.
+double connection_mib_one_way(int messages) {
+  constexpr std::size_t kSize = std::size_t{1} << 20;
+  auto [reader, writer] = mp::pipe(false);
+  mp::process sender([writer, messages]() mutable {
+    pin(1);
+    const std::vector<std::byte> message(kSize, std::byte{7});
+    for (int i = 0; i < messages; ++i) writer.send_bytes(message);
+  });
+  pin(0);
+  const auto start = clock_type::now();
+  sender.start();
+  writer.close();
+  std::vector<std::byte> buf(kSize);
+  std::size_t bytes = 0;
+  for (int i = 0; i < messages; ++i) bytes += reader.recv_bytes_into(buf);
+  const double s = seconds_since(start);
+  sender.join();
+  return static_cast<double>(bytes) / s / 1e6;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,5 +245,10 @@ int main(int argc, char** argv) {
          repeat(runs, [&] { return futex_ping_pong(40'000 / scale); }));
   report("queue<int64> 4->4 (2 CPUs)", "items/s",
          repeat(runs, [&] { return many_to_many(500'000 / scale); }));
+  report("connection<int64> one way split", "msgs/s", repeat(runs, [&] {
+           return connection_int64_one_way(4'000'000 / scale);
+         }));
+  report("connection<> 1 MiB send_bytes split", "MB/s",
+         repeat(runs, [&] { return connection_mib_one_way(4000 / scale); }));
   return 0;
 }

@@ -286,4 +286,13 @@ EXAMPLES = {
         ],
         wall=(0, 10),
     ),
+    "23_pipe": dict(
+        lines=[
+            line(0, OUT, r"Main: got 'hello from Process-1'"),
+            line(1, OUT, r"Child: got 'hello back'"),
+            line(2, OUT, r"Main: child ended with exit code 0"),
+            line(3, OUT, r"Main: then connection closed by the other end"),
+        ],
+        wall=(0, 3),
+    ),
 }

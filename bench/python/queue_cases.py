@@ -77,6 +77,49 @@ def ping_pong(n):
     return n / s
 
 
+def sender_ints(w, n):
+    pin(1)
+    for i in range(n):
+        w.send(i)
+
+
+def pipe_ints_one_way(n):
+    r, w = mp.Pipe(False)
+    p = mp.Process(target=sender_ints, args=(w, n))
+    pin(0)
+    start = time.perf_counter()
+    p.start()
+    w.close()
+    for _ in range(n):
+        r.recv()
+    s = time.perf_counter() - start
+    p.join()
+    return n / s
+
+
+def sender_mib(w, n):
+    pin(1)
+    message = bytes(1 << 20)
+    for _ in range(n):
+        w.send_bytes(message)
+
+
+def pipe_mib_one_way(n):
+    r, w = mp.Pipe(False)
+    p = mp.Process(target=sender_mib, args=(w, n))
+    pin(0)
+    start = time.perf_counter()
+    p.start()
+    w.close()
+    buf = bytearray(1 << 20)
+    total = 0
+    for _ in range(n):
+        total += r.recv_bytes_into(buf)
+    s = time.perf_counter() - start
+    p.join()
+    return total / s / 1e6
+
+
 def report(row, unit, runs):
     runs = sorted(runs)
     print("%-34s %14.0f %-8s (%.0f .. %.0f)" % (
@@ -94,6 +137,10 @@ def main():
            [mib_items(1000 // scale) for _ in range(runs)])
     report("python Queue ping-pong split", "rt/s",
            [ping_pong(20_000 // scale) for _ in range(runs)])
+    report("python Pipe(False) ints one way split", "msgs/s",
+           [pipe_ints_one_way(200_000 // scale) for _ in range(runs)])
+    report("python Pipe(False) 1 MiB send_bytes split", "MB/s",
+           [pipe_mib_one_way(1000 // scale) for _ in range(runs)])
 
 
 if __name__ == "__main__":

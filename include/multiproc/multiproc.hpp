@@ -23,6 +23,7 @@
 
 #include "multiproc/async.hpp"
 #include "multiproc/codec.hpp"
+#include "multiproc/connection.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/exit_policy.hpp"
 #include "multiproc/future.hpp"

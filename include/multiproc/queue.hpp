@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "multiproc/codec.hpp"
+#include "multiproc/detail/channel_items.hpp"
 #include "multiproc/detail/channel_ring.hpp"
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/sync_handle_traits.hpp"
@@ -69,64 +70,6 @@ struct queue_options {
   /// memory: only what is held uses memory.
   std::size_t max_bytes = std::size_t{1} << 30;
 };
-
-namespace detail::channel {
-
-/// Whether T travels as its own bytes (no codec call, no allocation).
-template <class T>
-inline constexpr bool travels_as_bytes =
-    kind_of<std::remove_cv_t<T>>() == codec_kind::bitwise;
-
-/// Puts one T into `ring` (encoded in the caller, or as its bytes).
-template <class T>
-bool put_item(ring& r, const T& item, const std::optional<steady_deadline>& d) {
-  if constexpr (travels_as_bytes<T>) {
-    return r.put(std::as_bytes(std::span<const T, 1>(&item, 1)), d);
-  } else {
-    require_transferable<std::remove_cv_t<T>>();
-    const std::vector<std::byte> bytes = multiproc::encode(item);
-    return r.put(bytes, d);
-  }
-}
-
-/// Gets one T from `ring`: empty when `d` passed. Bytes that do not decode
-/// throw codec_error, and the item is consumed.
-template <class T>
-std::optional<T> get_item(ring& r, const std::optional<steady_deadline>& d) {
-  if constexpr (travels_as_bytes<T>) {
-    std::array<std::byte, sizeof(T)> bytes;
-    const item_reader read = [](void* context,
-                                std::span<const std::byte> item) {
-      if (item.size() != sizeof(T)) {
-        throw codec_error("multiproc: queue item of the wrong size");
-      }
-      std::memcpy(static_cast<std::byte*>(context), item.data(), sizeof(T));
-    };
-    if (!r.get(read, bytes.data(), d)) return std::nullopt;
-    return std::bit_cast<T>(bytes);
-  } else {
-    // Decoded in place, in the slot; a decoding error is kept and thrown
-    // after the item is released (the item is consumed, API.md).
-    struct result {
-      std::optional<T> value;
-      std::exception_ptr error;
-    } out;
-    const item_reader read = [](void* context,
-                                std::span<const std::byte> item) {
-      auto& o = *static_cast<result*>(context);
-      try {
-        o.value.emplace(multiproc::decode<T>(item));
-      } catch (...) {
-        o.error = std::current_exception();
-      }
-    };
-    if (!r.get(read, &out, d)) return std::nullopt;
-    if (out.error) std::rethrow_exception(out.error);
-    return std::move(out.value);
-  }
-}
-
-}  // namespace detail::channel
 
 /// Python's multiprocessing.Queue, with put() synchronous and counts exact.
 ///

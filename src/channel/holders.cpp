@@ -17,11 +17,14 @@ constexpr std::uint64_t kValid = std::uint64_t{1} << 32;
 constexpr std::uint64_t kPending = std::uint64_t{1} << 33;
 constexpr std::uint64_t kUsedPut = std::uint64_t{1} << 34;
 constexpr std::uint64_t kUsedGet = std::uint64_t{1} << 35;
+// Pipes: the holder closed the end counted as that side (drop_side).
+constexpr std::uint64_t kDroppedPut = std::uint64_t{1} << 36;
+constexpr std::uint64_t kDroppedGet = std::uint64_t{1} << 37;
 
 // A pending entry also records when it was claimed, in 16 ms ticks (bits
-// 36-63, wrapping after 49 days).
-constexpr int kTickShift = 36;
-constexpr std::uint64_t kTickMask = (std::uint64_t{1} << 28) - 1;
+// 38-63, wrapping after 12 days).
+constexpr int kTickShift = 38;
+constexpr std::uint64_t kTickMask = (std::uint64_t{1} << 26) - 1;
 // How long a pending entry counts without its child taking it: a child
 // killed before its first instruction (or a fork that failed) would
 // otherwise count for as long as its parent lives. A child that takes
@@ -52,14 +55,34 @@ std::once_flag g_hooks_once;
 // Removes the entry of a holder that ended: the tasks it got and did not
 // finish are lost (joinable_queue::lost_tasks). The count is taken before
 // the entry is freed, so that a new holder of the entry starts from zero.
+// Pipes: takes the watches in a task word out of the header's counts.
+void forget_watches(ring_header& h, std::uint64_t word) noexcept {
+  const auto first = static_cast<std::uint32_t>(word);
+  const auto second = static_cast<std::uint32_t>(word >> 32);
+  if (first != 0) u32_ref(h.watchers[0]).fetch_sub(first);
+  if (second != 0) u32_ref(h.watchers[1]).fetch_sub(second);
+}
+
 void drop_ended(ring_local& local, std::uint32_t i,
                 std::uint64_t seen) noexcept {
   const std::uint64_t lost = u64_ref(local.tasks()[i]).exchange(0);
-  if (lost != 0) u64_ref(local.header().lost_tasks).fetch_add(lost);
+  if (lost != 0) {
+    if (local.header().pipe_sides != 0) {
+      forget_watches(local.header(), lost);
+    } else {
+      u64_ref(local.header().lost_tasks).fetch_add(lost);
+    }
+  }
   u64_ref(local.holders()[i]).compare_exchange_strong(seen, 0);
 }
 
 bool ended(std::uint64_t seen) noexcept;
+
+// The sides this process no longer holds (a fork child inherits that).
+std::uint64_t dropped_bits(const ring_local& local) noexcept {
+  return (local.dropped_put.load() ? kDroppedPut : 0) |
+         (local.dropped_get.load() ? kDroppedGet : 0);
+}
 
 // Claims a free entry for `word`; -1 when the table is full, which is
 // then counted as a holder that is alive forever (safe: never a false
@@ -97,7 +120,8 @@ void before_fork() noexcept {
     l->pending_entry = -1;
     if (l->closed || l->entry < 0) continue;
     u32_ref(l->header().shared).store(1);
-    l->pending_word = kValid | kPending | me | (now_ticks() << kTickShift);
+    l->pending_word =
+        kValid | kPending | me | dropped_bits(*l) | (now_ticks() << kTickShift);
     l->pending_entry = claim_entry(*l, l->pending_word);
   }
 }
@@ -116,12 +140,15 @@ void in_child() noexcept {
     if (l->pending_entry >= 0) {
       std::uint64_t expected = l->pending_word;
       if (u64_ref(l->holders()[l->pending_entry])
-              .compare_exchange_strong(expected, kValid | me)) {
+              .compare_exchange_strong(expected,
+                                       kValid | me | dropped_bits(*l))) {
         l->entry = l->pending_entry;
       }
     }
     // Expired meanwhile (this child was slow to run): enter afresh.
-    if (l->entry < 0 && !l->closed) l->entry = claim_entry(*l, kValid | me);
+    if (l->entry < 0 && !l->closed) {
+      l->entry = claim_entry(*l, kValid | me | dropped_bits(*l));
+    }
     l->pending_entry = -1;
   }
 }
@@ -132,8 +159,17 @@ bool ended(std::uint64_t seen) noexcept {
          ((seen & kPending) != 0 && pending_expired(seen));
 }
 
+bool dropped(std::uint64_t entry, side which) noexcept {
+  return (entry & (which == side::put ? kDroppedPut : kDroppedGet)) != 0;
+}
+
 bool counts_on(std::uint64_t entry, side which, bool shared) noexcept {
-  if (!shared) return true;
+  // A pipe end this holder closed never counts; if it closed the other,
+  // it holds only this one.
+  if (dropped(entry, which)) return false;
+  if (dropped(entry, which == side::put ? side::get : side::put)) return true;
+  // A pending entry (a child not yet running) has used nothing.
+  if (!shared || (entry & kPending) != 0) return true;
   const std::uint64_t mine = which == side::put ? kUsedPut : kUsedGet;
   const std::uint64_t other = which == side::put ? kUsedGet : kUsedPut;
   // Used this side, or used neither.
@@ -179,9 +215,17 @@ bool side_alive(ring_local& local, side which) noexcept {
       drop_ended(local, i, seen);
       continue;
     }
-    if ((seen & kPending) != 0 || counts_on(seen, which, shared)) return true;
+    if (counts_on(seen, which, shared)) return true;
   }
   return false;
+}
+
+void drop_side(ring_local& local, side which) noexcept {
+  (which == side::put ? local.dropped_put : local.dropped_get).store(true);
+  const int entry = local.entry.load();
+  if (entry < 0) return;
+  u64_ref(local.holders()[entry])
+      .fetch_or(which == side::put ? kDroppedPut : kDroppedGet);
 }
 
 void let_go(ring_local& local) noexcept {
@@ -190,8 +234,33 @@ void let_go(ring_local& local) noexcept {
   // Tasks this process got and did not finish stay unfinished (it may
   // still call task_done()), without an entry to hold them.
   const std::uint64_t open = u64_ref(local.tasks()[entry]).exchange(0);
-  if (open != 0) u64_ref(local.header().orphan_tasks).fetch_add(open);
+  if (open != 0) {
+    if (local.header().pipe_sides != 0) {
+      forget_watches(local.header(), open);
+    } else {
+      u64_ref(local.header().orphan_tasks).fetch_add(open);
+    }
+  }
   u64_ref(local.holders()[entry]).store(0);
+}
+
+int add_watch(ring_local& local, int end) noexcept {
+  ring_header& h = local.header();
+  u32_ref(h.watchers[end]).fetch_add(1);
+  const int entry = local.entry.load();
+  if (entry >= 0) {
+    u64_ref(local.tasks()[entry]).fetch_add(std::uint64_t{1} << (32 * end));
+  }
+  return entry;
+}
+
+void remove_watch(ring_local& local, int end, int entry) noexcept {
+  if (entry >= 0) {
+    // Let go meanwhile (both ends closed): let_go() took it out already.
+    if (local.entry.load() != entry) return;
+    u64_ref(local.tasks()[entry]).fetch_sub(std::uint64_t{1} << (32 * end));
+  }
+  u32_ref(local.header().watchers[end]).fetch_sub(1);
 }
 
 void link_local(ring_local& local) {

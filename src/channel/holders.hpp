@@ -34,6 +34,17 @@ void note_use(ring_local& local, side which) noexcept;
 /// Whether some live holder counts on `which`.
 bool side_alive(ring_local& local, side which) noexcept;
 
+/// Pipes: this process stops holding the end counted as `which` (close(),
+/// or its last handle to that end gone) and, from then on, counts only on
+/// the other, as do the children it starts.
+void drop_side(ring_local& local, side which) noexcept;
+
+/// Pipes: counts one wait() watching end `end` (0 or 1) in the header and
+/// in this process's entry, whose watches go with the process when it
+/// ends. Returns the entry for remove_watch() (-1: none).
+int add_watch(ring_local& local, int end) noexcept;
+void remove_watch(ring_local& local, int end, int entry) noexcept;
+
 /// This process stops holding the ring (close, or its last handle gone).
 void let_go(ring_local& local) noexcept;
 

@@ -14,6 +14,7 @@
 
 #include "channel/data_cells.hpp"
 #include "channel/holders.hpp"
+#include "channel/ring_ops.hpp"
 #include "channel/ring_slots.hpp"
 #include "multiproc/detail/channel_ring.hpp"
 #include "multiproc/detail/sync_handle_traits.hpp"
@@ -25,11 +26,6 @@
 namespace multiproc::inline v0::detail::channel {
 namespace {
 
-// How long a put or get that found nothing to do keeps looking before it
-// sleeps (API.md: tens of µs at most). Catches the other side on another
-// CPU without a futex round trip (≈ 50 µs on this VM).
-constexpr std::chrono::microseconds kSpin{20};
-
 std::uint64_t round_up(std::uint64_t value, std::uint64_t to) {
   return (value + to - 1) / to * to;
 }
@@ -38,21 +34,6 @@ std::uint64_t power_of_two_at_least(std::uint64_t value) {
   std::uint64_t p = 1;
   while (p < value) p <<= 1;
   return p;
-}
-
-// Wakes the getters if any sleep (the Dekker pair with wait_for_change:
-// both sides use seq_cst, so either the sleeper sees the change or the
-// waker sees the sleeper).
-void wake_getters(ring_header& h) noexcept {
-  if (u32_ref(h.get_waiters).load() == 0) return;
-  u32_ref(h.put_seq).fetch_add(1);
-  sync::wake(h.put_seq, INT_MAX);
-}
-
-void wake_putters(ring_header& h) noexcept {
-  if (u32_ref(h.put_waiters).load() == 0) return;
-  u32_ref(h.get_seq).fetch_add(1);
-  sync::wake(h.get_seq, INT_MAX);
 }
 
 // Frees position `position`'s slot (claimed as reading by the caller) and
@@ -100,7 +81,7 @@ bool repair(ring_local& l, slot_view& v, std::uint64_t position,
   return false;
 }
 
-enum class put_outcome { done, no_room };
+}  // namespace
 
 put_outcome try_put(ring_local& l, std::span<const std::byte> item,
                     std::uint32_t me) {
@@ -170,14 +151,27 @@ put_outcome try_put(ring_local& l, std::span<const std::byte> item,
     s.cell = cell;
     to = data_at(l, cell);
   }
-  if (!item.empty()) std::memcpy(to, item.data(), item.size());
+  if (s.cell != 0) {
+    // The cell's first word was its free-list link, which a producer that
+    // lost the race to pop this cell may still be reading (its CAS then
+    // fails on the tag): written atomically, so that read is not a data
+    // race (TSan saw it with threads putting large items at once).
+    std::uint64_t first = 0;
+    std::memcpy(&first, item.data(), sizeof first);
+    u64_ref(*reinterpret_cast<std::uint64_t*>(to))
+        .store(first, std::memory_order_relaxed);
+    std::memcpy(to + sizeof first, item.data() + sizeof first,
+                item.size() - sizeof first);
+  } else if (!item.empty()) {
+    std::memcpy(to, item.data(), item.size());
+  }
   // Commit: the item is visible whole, or (had we died above) not at all.
   v.store({static_cast<std::uint32_t>(position), slot_state::full, 0});
   wake_getters(h);
   return put_outcome::done;
 }
 
-enum class get_outcome { done, empty };
+namespace {
 
 // Takes position `q`'s item if it is there; true if it did. Undoes what
 // an ended process left in the slot on the way.
@@ -210,6 +204,8 @@ bool take(ring_local& l, slot_view& v, std::uint64_t q, item_reader read,
   }
 }
 
+}  // namespace
+
 get_outcome try_get(ring_local& l, item_reader read, void* context,
                     std::uint32_t me) {
   ring_header& h = l.header();
@@ -232,6 +228,22 @@ get_outcome try_get(ring_local& l, item_reader read, void* context,
   return get_outcome::empty;
 }
 
+bool has_item(ring_local& l) noexcept {
+  ring_header& h = l.header();
+  const std::uint64_t tail = u64_ref(h.tail).load();
+  for (std::uint64_t q = u64_ref(h.head).load(); q < tail; ++q) {
+    const slot_ctl c = view(l, q).ctl();
+    if (!names(c.seq, q)) continue;
+    if (c.state == slot_state::full ||
+        (c.state == slot_state::reading && !sync::participant_alive(c.owner))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 // Items in the ring or being got: what join() waits for besides tasks.
 std::size_t held_items(ring_local& l) {
   ring_header& h = l.header();
@@ -251,41 +263,6 @@ void wake_joiners(ring_header& h) noexcept {
   if (u32_ref(h.join_waiters).load() == 0) return;
   u32_ref(h.done_seq).fetch_add(1);
   sync::wake(h.done_seq, INT_MAX);
-}
-
-// Keeps trying `attempt` for kSpin (or until the deadline); true if it
-// succeeded.
-template <class Attempt>
-bool spin(const std::optional<steady_deadline>& deadline, Attempt attempt) {
-  const auto now = std::chrono::steady_clock::now();
-  auto until = now + kSpin;
-  if (deadline && *deadline < until) until = *deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    for (int i = 0; i < 32; ++i) sync::cpu_relax();
-    if (attempt()) return true;
-  }
-  return false;
-}
-
-// Sleeps on `word` (registered in `waiters`) unless `attempt` succeeds
-// once registered. True if it did.
-template <class Attempt>
-bool sleep_unless(std::uint32_t& word, std::uint32_t& waiters,
-                  const std::optional<steady_deadline>& deadline,
-                  Attempt attempt) {
-  const std::uint32_t seen = u32_ref(word).load();
-  u32_ref(waiters).fetch_add(1);
-  struct unregister {
-    std::uint32_t& waiters;
-    ~unregister() { u32_ref(waiters).fetch_sub(1); }
-  } guard{waiters};
-  if (attempt()) return true;
-  (void)sync::sleep_on(word, seen, deadline);
-  return false;
-}
-
-bool passed(const std::optional<steady_deadline>& deadline) {
-  return deadline && *deadline <= std::chrono::steady_clock::now();
 }
 
 std::string closed_message(const ring_local& l) {
@@ -312,7 +289,8 @@ ring_local::~ring_local() {
   if (base != nullptr) ::munmap(base, length);
 }
 
-ring::ring(const ring_options& options) {
+std::shared_ptr<ring_local> make_ring(const ring_options& options,
+                                      bool track_holders) {
   const std::uint64_t slots =
       options.maxsize != 0 ? options.maxsize : kDefaultSlots;
   const std::uint64_t max_bytes = options.max_bytes;
@@ -362,10 +340,14 @@ ring::ring(const ring_options& options) {
                         options.item_bytes * slots <= max_bytes
                     ? 1
                     : 0;
-  link_local(*local);
-  hold(*local);
-  local_ = std::move(local);
+  if (track_holders) {
+    link_local(*local);
+    hold(*local);
+  }
+  return local;
 }
+
+ring::ring(const ring_options& options) : local_(make_ring(options, true)) {}
 
 bool ring::put(std::span<const std::byte> item,
                const std::optional<steady_deadline>& deadline) {

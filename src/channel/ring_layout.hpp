@@ -114,6 +114,15 @@ struct ring_header {
   alignas(64) std::uint64_t bump;  // data-area offset of the first unused byte
   std::uint64_t
       free_cells[kCellClasses];  // lock-free stacks: (offset/128+1) | tag<<40
+  // Pipes, in the ring whose holders count the sides: wait() calls
+  // watching the first and the second end. A sender that commits while the
+  // count of the end it sent to is not zero writes the pipe's eventfd
+  // (wait.cpp says why this is enough). Each holder's task word counts its
+  // own watches (low half: first end, high half: second), so that the
+  // watches of a process that ends go with it (holders.cpp).
+  alignas(64) std::uint32_t watchers[2];
+  std::uint32_t pipe_sides;  // 1: task words count watches, not tasks
+  std::uint32_t unused4;
 };
 static_assert(sizeof(ring_header) <= kHeaderBytes);
 
@@ -127,6 +136,9 @@ struct ring_local {
   std::atomic<bool> closed{false};
   std::atomic<bool> used_put{false};
   std::atomic<bool> used_get{false};
+  // Pipes: this process closed the end counted as that side (holders.cpp).
+  std::atomic<bool> dropped_put{false};
+  std::atomic<bool> dropped_get{false};
   const char* kind = "Queue";
   std::uint64_t birth = 0;     // sync::next_birth() at the making, here
   ring_local* prev = nullptr;  // this process's rings (holders.cpp)

@@ -4,4 +4,6 @@
 target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/data_cells.cpp
   ${CMAKE_CURRENT_LIST_DIR}/holders.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/ring.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/ring.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/connection.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/wait.cpp)
