@@ -49,9 +49,10 @@ ROWS = [
     ("queue<int64> 4 -> 4 (2 CPUs)", "queue<int64> 4->4 (2 CPUs)", None, None,
      None),
     ("connection<int64> one way", "connection<int64> one way split",
-     "python Connection ints one way split", None, ("abs", 1e6)),
-    ("connection 1 MiB send_bytes (MB/s)", "connection 1 MiB send_bytes split",
-     "python Connection 1 MiB send_bytes split", None, ("abs", 1500)),
+     "python Pipe(False) ints one way split", None, ("abs", 1e6)),
+    ("connection<> 1 MiB send_bytes (MB/s)",
+     "connection<> 1 MiB send_bytes split",
+     "python Pipe(False) 1 MiB send_bytes split", None, ("abs", 1500)),
 ]
 
 

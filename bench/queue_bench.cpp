@@ -1,13 +1,14 @@
-// Queue throughput rows of API.md Part 4 (speed targets), beside the futex
-// ping-pong floor measured in the same run. Prints one line per row:
+// Queue and pipe throughput rows of API.md Part 4 (speed targets), beside
+// the futex ping-pong floor (ipc_floor.hpp) measured in the same run. Prints
+// one line per row:
 //
 //   row  median  unit  (p10 .. p90 of 7 runs)
 //
 // Placement "split": the parent on CPU 0, the child on CPU 1. Python 3.11's
 // figures for the same rows come from bench/python/queue_cases.py.
 //
-//   build/bench/multiproc_queue_bench [--quick]
-#include <linux/futex.h>
+//   build-bench/bench/multiproc_queue_bench [--quick]   (or bench/run.sh
+//   --only ipc, which puts them beside Python and the floor)
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -24,38 +25,16 @@
 #include <string>
 #include <vector>
 
+#include "ipc_floor.hpp"
+
 namespace mp = multiproc;
-using clock_type = std::chrono::steady_clock;
+using ipc_bench::clock_type;
+using ipc_bench::pin;
+using ipc_bench::repeat;
+using ipc_bench::report;
+using ipc_bench::seconds_since;
 
 namespace {
-
-void pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(static_cast<std::size_t>(cpu), &set);
-  (void)sched_setaffinity(0, sizeof set, &set);
-}
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-void report(const char* row, const char* unit, std::vector<double> runs) {
-  std::sort(runs.begin(), runs.end());
-  const auto at = [&](double f) {
-    return runs[static_cast<std::size_t>(f *
-                                         static_cast<double>(runs.size() - 1))];
-  };
-  std::printf("%-34s %14.0f %-8s (%.0f .. %.0f)\n", row, at(0.5), unit, at(0.1),
-              at(0.9));
-  std::fflush(stdout);
-}
-
-std::vector<double> repeat(int runs, const std::function<double()>& once) {
-  std::vector<double> out;
-  for (int i = 0; i < runs; ++i) out.push_back(once());
-  return out;
-}
 
 // queue<int64> one producer (CPU 1) to one consumer (CPU 0): items/s.
 double int64_one_to_one(std::int64_t items) {
@@ -115,51 +94,6 @@ double queue_ping_pong(int trips) {
   return static_cast<double>(trips) / s;
 }
 
-long futex(std::uint32_t* word, int op, std::uint32_t value) {
-  return syscall(SYS_futex, word, op, value, nullptr, nullptr, 0);
-}
-
-// The floor: two futex words, each side spins briefly then sleeps.
-double futex_ping_pong(int trips) {
-  auto* words =
-      static_cast<std::uint32_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
-                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  std::memset(words, 0, 4096);
-  std::uint32_t* ping = words;
-  std::uint32_t* pong = words + 32;
-  const auto await = [](std::uint32_t* w, std::uint32_t want) {
-    std::atomic_ref<std::uint32_t> a(*w);
-    for (int i = 0; i < 2000; ++i) {
-      if (a.load() == want) return;
-      __builtin_ia32_pause();
-    }
-    std::uint32_t seen = 0;
-    while ((seen = a.load()) != want) futex(w, FUTEX_WAIT, seen);
-  };
-  const auto post = [](std::uint32_t* w, std::uint32_t value) {
-    std::atomic_ref<std::uint32_t>(*w).store(value);
-    futex(w, FUTEX_WAKE, 1);
-  };
-  mp::process server([&, trips] {
-    pin(1);
-    for (int i = 1; i <= trips; ++i) {
-      await(ping, static_cast<std::uint32_t>(i));
-      post(pong, static_cast<std::uint32_t>(i));
-    }
-  });
-  pin(0);
-  server.start();
-  const auto start = clock_type::now();
-  for (int i = 1; i <= trips; ++i) {
-    post(ping, static_cast<std::uint32_t>(i));
-    await(pong, static_cast<std::uint32_t>(i));
-  }
-  const double s = seconds_since(start);
-  server.join();
-  munmap(words, 4096);
-  return static_cast<double>(trips) / s;
-}
-
 // 4 producers -> 4 consumers (children, on 2 CPUs): items/s in total.
 double many_to_many(std::int64_t items_each) {
   mp::queue<std::int64_t> q(4096);
@@ -177,11 +111,7 @@ double many_to_many(std::int64_t items_each) {
       }
     });
   }
-  cpu_set_t all;
-  CPU_ZERO(&all);
-  CPU_SET(0, &all);
-  CPU_SET(1, &all);
-  (void)sched_setaffinity(0, sizeof all, &all);
+  ipc_bench::unpin();
   const auto start = clock_type::now();
   for (auto& child : children) child.start();
   q.close();
@@ -241,8 +171,9 @@ int main(int argc, char** argv) {
          repeat(runs, [&] { return mib_items(4000 / scale); }));
   report("queue ping-pong split", "rt/s",
          repeat(runs, [&] { return queue_ping_pong(40'000 / scale); }));
-  report("futex ping-pong split (floor)", "rt/s",
-         repeat(runs, [&] { return futex_ping_pong(40'000 / scale); }));
+  report("futex ping-pong split (floor)", "rt/s", repeat(runs, [&] {
+           return ipc_bench::futex_ping_pong(40'000 / scale, 1);
+         }));
   report("queue<int64> 4->4 (2 CPUs)", "items/s",
          repeat(runs, [&] { return many_to_many(500'000 / scale); }));
   report("connection<int64> one way split", "msgs/s", repeat(runs, [&] {
