@@ -155,13 +155,6 @@ skip=(
   12_pool                  # SIGKILL to a worker past its timeout
   16_lock_owner_died       # kill() of the holder
   22_queue_producer_killed # kill() of the producer
-  # Part 4's spin-then-futex waits run one thread at a time under valgrind
-  # and take minutes (17: 131 s, 18: 113 s, 21: 117 s, past any sensible
-  # wall limit); they are covered by ASan, UBSan and TSan instead.
-  17_lock_serialises_reports
-  18_semaphore_limits_workers
-  20_queue_sentinel
-  21_joinable_queue
   # Valgrind's operator new aborts where it should throw std::bad_alloc
   # ("Valgrind cannot throw exceptions"): the memory caps of 40 cannot be
   # seen there. The limits tests cover them in the normal build.

@@ -16,7 +16,8 @@ int size_class(std::size_t bytes) noexcept {
 
 }  // namespace
 
-std::uint64_t allocate_data(ring_local& local, std::size_t bytes) noexcept {
+std::uint64_t allocate_data(ring_local& local, std::size_t bytes,
+                            int& error) noexcept {
   ring_header& h = local.header();
   const int k = size_class(bytes);
   const std::uint64_t size = std::uint64_t{kSmallestCell} << k;
@@ -25,6 +26,9 @@ std::uint64_t allocate_data(ring_local& local, std::size_t bytes) noexcept {
   std::uint64_t old = head.load(std::memory_order_acquire);
   while ((old & kOffsetMask) != 0) {
     const std::uint64_t offset = ((old & kOffsetMask) - 1) * kSmallestCell;
+    // A cell another process allocated may lie past what is usable here.
+    error = local.data_usable.ensure(offset + size);
+    if (error != 0) return 0;
     const std::uint64_t next =
         u64_ref(*reinterpret_cast<std::uint64_t*>(data + offset))
             .load(std::memory_order_relaxed);
@@ -49,6 +53,8 @@ std::uint64_t allocate_data(ring_local& local, std::size_t bytes) noexcept {
   do {
     start = (at + align - 1) & ~(align - 1);
     if (start + size > h.data_bytes) return 0;
+    error = local.data_usable.ensure(start + size);  // before taking it
+    if (error != 0) return 0;
   } while (
       !bump.compare_exchange_weak(at, start + size, std::memory_order_relaxed));
   return start + 1;
@@ -59,6 +65,8 @@ void free_data(ring_local& local, std::uint64_t cell,
   ring_header& h = local.header();
   const int k = size_class(bytes);
   const std::uint64_t size = std::uint64_t{kSmallestCell} << k;
+  // A dead producer's cell (holders.cpp) may lie past what is usable here.
+  if (local.data_usable.ensure(cell - 1 + size) != 0) return;
   std::byte* at = data_at(local, cell);
   if (size >= kReturnedBytes) {
     // Up to kResidentBytes of freed cells stay mapped for the next items

@@ -13,11 +13,16 @@
 
 namespace multiproc::inline v0::detail::channel {
 
-/// A cell of at least `bytes`, as its data-area offset + 1; 0 when the
-/// data area's address space is used up (the caller waits for room).
-std::uint64_t allocate_data(ring_local& local, std::size_t bytes) noexcept;
+/// A cell of at least `bytes`, usable in this process, as its data-area
+/// offset + 1; 0 when the data area's address space is used up (the caller
+/// waits for room), or with `error` set when the cell could not be made
+/// usable (mprotect's errno).
+std::uint64_t allocate_data(ring_local& local, std::size_t bytes,
+                            int& error) noexcept;
 
-/// Gives back a cell from allocate_data(`bytes`).
+/// Gives back a cell from allocate_data(`bytes`), possibly of another
+/// process. A cell that cannot be made usable here stays out of use (its
+/// address space only is lost).
 void free_data(ring_local& local, std::uint64_t cell,
                std::size_t bytes) noexcept;
 

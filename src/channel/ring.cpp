@@ -141,11 +141,15 @@ put_outcome try_put(ring_local& l, std::span<const std::byte> item,
   }
   std::byte* to = s.inline_bytes;
   if (item.size() > kInlineBytes) {
-    const std::uint64_t cell = allocate_data(l, item.size());
+    int error = 0;
+    const std::uint64_t cell = allocate_data(l, item.size(), error);
     if (cell == 0) {
       held.fetch_sub(item.size());
       s.charged = 0;
       undo();
+      if (error != 0) {
+        throw std::system_error(error, std::generic_category(), "mprotect");
+      }
       return put_outcome::no_room;
     }
     s.cell = cell;
@@ -184,6 +188,14 @@ bool take(ring_local& l, slot_view& v, std::uint64_t q, item_reader read,
     if (c.state == slot_state::full) {
       if (!v.change({c.seq, slot_state::reading, me})) continue;
       slot& s = *v.s;
+      // A cell another process filled may lie past what is usable here.
+      if (const int error =
+              s.cell != 0 ? l.data_usable.ensure(s.cell - 1 + s.size) : 0;
+          error != 0) {
+        v.store({c.seq, slot_state::full, 0});
+        wake_getters(h);
+        throw std::system_error(error, std::generic_category(), "mprotect");
+      }
       const std::byte* from = s.cell != 0 ? data_at(l, s.cell) : s.inline_bytes;
       try {
         read(context, std::span<const std::byte>(from, s.size));
@@ -312,9 +324,11 @@ std::shared_ptr<ring_local> make_ring(const ring_options& options,
     ::close(fd);
     throw std::system_error(error, std::generic_category(), "ftruncate");
   }
-  void* base = sys::mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                         MAP_SHARED | MAP_NORESERVE, fd, 0);
-  const int error = errno;
+  // The data area is reserved, not usable (posix/usable_prefix.hpp): the
+  // header, holders and slots are.
+  void* base =
+      sys::mmap(nullptr, total, PROT_NONE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+  int error = errno;
   // The mapping keeps the memory; no descriptor stays open per queue.
   ::close(fd);
   if (base == MAP_FAILED) {
@@ -323,6 +337,11 @@ std::shared_ptr<ring_local> make_ring(const ring_options& options,
   auto local = std::make_shared<ring_local>();  // owns the mapping from here
   local->base = static_cast<std::byte*>(base);
   local->length = total;
+  if (sys::mprotect(base, data_offset, PROT_READ | PROT_WRITE) != 0) {
+    error = errno;
+    throw std::system_error(error, std::generic_category(), "mprotect");
+  }
+  local->data_usable.reset(local->base + data_offset, data_bytes, 0);
   local->kind = options.kind;
   local->birth = sync::next_birth();
   ring_header& h = local->header();

@@ -28,6 +28,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "posix/usable_prefix.hpp"
+
 namespace multiproc::inline v0::detail::channel {
 
 inline constexpr std::size_t kHeaderBytes = 4096;
@@ -140,7 +142,10 @@ struct ring_local {
   std::atomic<bool> dropped_put{false};
   std::atomic<bool> dropped_get{false};
   const char* kind = "Queue";
-  std::uint64_t birth = 0;     // sync::next_birth() at the making, here
+  std::uint64_t birth = 0;  // sync::next_birth() at the making, here
+  // How much of the data area this process can touch: cells are made
+  // usable here as they are first used (posix/usable_prefix.hpp).
+  usable_prefix data_usable;
   ring_local* prev = nullptr;  // this process's rings (holders.cpp)
   ring_local* next = nullptr;
 

@@ -6,4 +6,5 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/mapping.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pidfd.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sys.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/this_pid.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/this_pid.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/usable_prefix.cpp)

@@ -129,6 +129,10 @@ void* mmap(void* addr, std::size_t length, int prot, int flags, int fd,
   return ::mmap(addr, length, prot, flags, fd, offset);
 }
 
+int mprotect(void* addr, std::size_t length, int prot) noexcept {
+  return fails(call::mprotect) ? -1 : ::mprotect(addr, length, prot);
+}
+
 int fcntl(int fd, int command, int arg) noexcept {
   return fails(call::fcntl) ? -1 : ::fcntl(fd, command, arg);
 }

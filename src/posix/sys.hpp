@@ -39,6 +39,7 @@ enum class call {
   eventfd,
   memfd_create,
   mmap,
+  mprotect,
   fcntl,
   // I/O on them.
   read,
@@ -93,6 +94,7 @@ int memfd_create(const char* name, unsigned flags) noexcept;
 /// Returns MAP_FAILED (and sets errno) on failure, like mmap(2).
 void* mmap(void* addr, std::size_t length, int prot, int flags, int fd,
            off_t offset) noexcept;
+int mprotect(void* addr, std::size_t length, int prot) noexcept;
 int fcntl(int fd, int command, int arg) noexcept;
 ssize_t read(int fd, void* data, std::size_t size) noexcept;
 ssize_t write(int fd, const void* data, std::size_t size) noexcept;

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "posix/sys.hpp"
+#include "posix/usable_prefix.hpp"
 #include "sync/participants.hpp"
 
 namespace multiproc::inline v0::detail::sync {
@@ -23,6 +24,9 @@ constexpr std::size_t kFirstCell = kParticipantsOffset + kParticipantsBytes;
 constexpr std::uint64_t kOffsetMask = (std::uint64_t{1} << 40) - 1;
 
 std::atomic<std::byte*> g_base{nullptr};
+// How much of the arena this process can touch (posix/usable_prefix.hpp):
+// the header and the participants from the start, cells as they are used.
+usable_prefix g_usable;
 std::mutex g_map_mutex;  // first use only; held across fork() (fork_hooks)
 
 std::byte* map_arena() {
@@ -36,18 +40,31 @@ std::byte* map_arena() {
     ::close(fd);
     throw std::system_error(error, std::generic_category(), "ftruncate");
   }
-  void* base = sys::mmap(nullptr, kArenaBytes, PROT_READ | PROT_WRITE,
+  void* base = sys::mmap(nullptr, kArenaBytes, PROT_NONE,
                          MAP_SHARED | MAP_NORESERVE, fd, 0);
   if (base == MAP_FAILED) {
     const int error = errno;
     ::close(fd);
     throw std::system_error(error, std::generic_category(), "mmap");
   }
+  g_usable.reset(static_cast<std::byte*>(base), kArenaBytes, 0);
+  if (const int error = g_usable.ensure(kFirstCell); error != 0) {
+    ::munmap(base, kArenaBytes);
+    ::close(fd);
+    throw std::system_error(error, std::generic_category(), "mprotect");
+  }
   // The descriptor stays open (close-on-exec) for Part 5, which passes it
   // to children that are not forks. The mapping alone keeps the memory.
   auto* header = static_cast<arena_header*>(base);
   header->bump = kFirstCell;
   return static_cast<std::byte*>(base);
+}
+
+// Makes the arena's first `end` bytes usable here, or throws.
+void make_usable(std::size_t end) {
+  if (const int error = g_usable.ensure(end); error != 0) {
+    throw std::system_error(error, std::generic_category(), "mprotect");
+  }
 }
 
 arena_header& header() noexcept {
@@ -105,6 +122,8 @@ void* allocate_cell(std::size_t bytes) {
   std::atomic_ref<std::uint64_t> head(h.free_heads[k]);
   std::uint64_t old = head.load(std::memory_order_acquire);
   while ((old & kOffsetMask) != 0) {
+    // A cell another process allocated may lie past what is usable here.
+    make_usable((old & kOffsetMask) * kSmallestCell + size);
     std::byte* cell = base + (old & kOffsetMask) * kSmallestCell;
     const std::uint64_t next =
         std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(cell))
@@ -135,6 +154,7 @@ void* allocate_cell(std::size_t bytes) {
       throw std::system_error(ENOMEM, std::generic_category(),
                               "multiproc: shared arena full");
     }
+    make_usable(start + size);  // before the cell is taken: nothing lost
   } while (
       !bump.compare_exchange_weak(at, start + size, std::memory_order_relaxed));
   return base + start;
