@@ -144,7 +144,7 @@ bool pipe_end::put(std::span<const std::byte> message,
     if (attempt()) break;
     if (!spun && !passed(deadline)) {
       spun = true;
-      if (spin(deadline, attempt)) break;
+      if (spin(deadline, attempt, [] { return false; })) break;
     }
     if (!peer_alive(e)) throw broken_pipe_error();
     if (passed(deadline)) return false;
@@ -176,7 +176,9 @@ bool pipe_end::get(item_reader read, void* context,
     if (passed(deadline)) return false;
     if (!spun) {
       spun = true;
-      if (spin(deadline, attempt)) return true;
+      if (spin(deadline, attempt, [&] { return head_item_ready(in); })) {
+        return true;
+      }
       continue;
     }
     if (sleep_unless(h.put_seq, h.get_waiters, deadline, attempt)) return true;
@@ -196,7 +198,9 @@ bool pipe_end::poll(const std::optional<steady_deadline>& deadline) const {
     if (passed(deadline)) return false;
     if (!spun) {
       spun = true;
-      if (spin(deadline, message)) return true;
+      if (spin(deadline, message, [&] { return head_item_ready(in); })) {
+        return true;
+      }
       continue;
     }
     if (sleep_unless(h.put_seq, h.get_waiters, deadline, message)) return true;

@@ -240,6 +240,12 @@ get_outcome try_get(ring_local& l, item_reader read, void* context,
   return get_outcome::empty;
 }
 
+bool head_item_ready(ring_local& l) noexcept {
+  const std::uint64_t q = u64_ref(l.header().head).load();
+  const slot_ctl c = view(l, q).ctl();
+  return names(c.seq, q) && c.state == slot_state::full;
+}
+
 bool has_item(ring_local& l) noexcept {
   ring_header& h = l.header();
   const std::uint64_t tail = u64_ref(h.tail).load();
@@ -389,7 +395,7 @@ bool ring::put(std::span<const std::byte> item,
     if (attempt()) return true;
     if (!spun && !passed(deadline)) {
       spun = true;
-      if (spin(deadline, attempt)) return true;
+      if (spin(deadline, attempt, [] { return false; })) return true;
     }
     if (!side_alive(l, side::get))
       throw broken_pipe_error("all consumers gone");
@@ -413,7 +419,9 @@ bool ring::get(item_reader read, void* context,
     if (u32_ref(h.shutdown).load() != 0) throw eof_error("queue shut down");
     if (!spun && !passed(deadline)) {
       spun = true;
-      if (spin(deadline, attempt)) return true;
+      if (spin(deadline, attempt, [&] { return head_item_ready(l); })) {
+        return true;
+      }
     }
     if (!side_alive(l, side::put)) {
       // A producer that put and then closed: its item is there now.
