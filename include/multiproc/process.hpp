@@ -46,6 +46,7 @@
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/limits.hpp"
+#include "multiproc/start_method.hpp"
 #include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
@@ -73,6 +74,11 @@ struct process_options {
   /// (multiproc/limits.hpp). Empty: it inherits this process's limits.
   /// Python: none (resource.setrlimit() at the top of the target).
   std::optional<multiproc::limits> limits{};
+  /// How start() makes the child (multiproc/start_method.hpp). Empty: the
+  /// default at start() (get_start_method()). Under spawn the target must
+  /// be portable, or start() throws usage_error.
+  /// Python: Process objects of a context (ctx.Process).
+  std::optional<multiproc::start_method> start_method{};
 };
 
 /// A handle to a child process that runs a callable (see the top of this
