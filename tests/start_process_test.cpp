@@ -265,6 +265,21 @@ TEST_P(StartMethods, KillOnParentDeathFollowsTheCreator) {
   }
 }
 
+TEST_P(StartMethods, KillOnParentDeathOutlivesTheStartingThread) {
+  // Started from a thread that ends at once: the child must follow the
+  // process, not that thread (PR_SET_PDEATHSIG follows the thread).
+  mp::process_options o = options();
+  o.kill_on_parent_death = true;
+  mp::process child(o, sleep_long);
+  mp::testing::kill_on_exit guard{child};
+  std::thread([&child] { child.start(); }).join();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(child.is_alive());
+  child.kill();
+  child.join();
+  EXPECT_EQ(child.exitcode(), -SIGKILL);
+}
+
 TEST_P(StartMethods, OnlyStandardFdsReachTheChild) {
   // 1,000 fds without FD_CLOEXEC, as a careless program leaves them.
   std::vector<int> open;
@@ -366,6 +381,15 @@ TEST(StartMethodRefusals, CapturingLambdaStillWorksUnderFork) {
   child.start();
   child.join();
   EXPECT_EQ(child.exitcode(), 3);
+}
+
+TEST(StartMethodInterim, AsyncAndPoolsStillForkUnderASpawnDefault) {
+  // Not built yet under spawn: they fork, so captures keep working.
+  mp::set_start_method(mp::start_method::spawn);
+  const int captured = 20;
+  EXPECT_EQ(mp::call([captured] { return captured + 1; }), 21);
+  mp::pool workers(mp::testing::with_processes(1));
+  EXPECT_EQ(workers.apply([](int x) { return x * 2; }, 4), 8);
 }
 
 TEST(StartMethodFaults, SpawnRefusedByTheOsLeavesItUnstarted) {

@@ -151,7 +151,14 @@ class process {
   /// usage_error("daemonic processes are not allowed to have children")
   /// inside a daemon child; usage_error("process object is closed") after
   /// close(); std::system_error ("fork") when the OS refuses (the object
-  /// stays unstarted and can be started again).
+  /// stays unstarted and can be started again). Under a method other than
+  /// fork (options.start_method, else get_start_method()):
+  /// usage_error("the 'spawn' start method cannot send this target: ...")
+  /// for a target that is not portable (multiproc/start_method.hpp) and
+  /// usage_error("a process subclass can only be started with the 'fork'
+  /// start method"), both leaving it unstarted; std::system_error
+  /// ("posix_spawn") when the OS refuses. In a spawned copy of the program
+  /// that has not reached a guard yet, this call is the guard.
   void start();
 
   /// Waits until the child ends, and reaps it; returns at once if it

@@ -1,6 +1,7 @@
 # The launch seam: how a child is made (fork today), the handle that polls,
 # waits for and signals it, and the request a launcher is given.
 target_sources(multiproc PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/anchor_thread.cpp
   ${CMAKE_CURRENT_LIST_DIR}/child_handle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/child_setup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exec_bootstrap.cpp

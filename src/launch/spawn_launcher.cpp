@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "launch/anchor_thread.hpp"
 #include "launch/exec_bootstrap.hpp"
 #include "launch/kernel_child.hpp"
 #include "launch/launcher.hpp"
@@ -66,7 +67,8 @@ int copy_above(int fd, int floor, unique_fd& out) {
   return 0;
 }
 
-int spawn(const launch_request& request, std::unique_ptr<child_handle>& out) {
+int spawn(const launch_request& request, const sigset_t* mask,
+          std::unique_ptr<child_handle>& out) {
   if (request.portable == nullptr) return EINVAL;
   if (request.fds.size() > kMaxPassedFds) return EINVAL;
   int highest = 2;
@@ -114,10 +116,6 @@ int spawn(const launch_request& request, std::unique_ptr<child_handle>& out) {
   spawn_attributes attributes;
   if (int e = ::posix_spawnattr_init(&attributes.value)) return e;
   attributes.made = true;
-  const sigset_t caller_mask = signal_mask_of_this_thread();
-  const sigset_t* mask = request.options.signal_mask != nullptr
-                             ? request.options.signal_mask
-                             : &caller_mask;
   err = ::posix_spawnattr_setsigmask(&attributes.value, mask);
   if (err == 0) {
     err = ::posix_spawnattr_setflags(&attributes.value, POSIX_SPAWN_SETSIGMASK);
@@ -160,17 +158,42 @@ int spawn(const launch_request& request, std::unique_ptr<child_handle>& out) {
   return err;
 }
 
+// On the anchor thread or the caller's: never throws.
+int spawn_noexcept(const launch_request& request, const sigset_t* mask,
+                   std::unique_ptr<child_handle>& out) noexcept {
+  try {
+    const sigset_t caller_mask = signal_mask_of_this_thread();
+    return spawn(request, mask != nullptr ? mask : &caller_mask, out);
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;
+  } catch (...) {
+    return EINVAL;  // the request could not be encoded
+  }
+}
+
 class spawn_launcher_impl final : public launcher {
  public:
   int launch(const launch_request& request,
              std::unique_ptr<child_handle>& out) noexcept override {
-    try {
-      return spawn(request, out);
-    } catch (const std::bad_alloc&) {
-      return ENOMEM;
-    } catch (...) {
-      return EINVAL;
+    // The child arms PR_SET_PDEATHSIG itself, and it follows the thread
+    // that made it: as for fork, a thread that may end first hands the
+    // spawn to the anchor, with its own mask.
+    const bool on_main_thread = ::gettid() == ::getpid();
+    if (request.kill_on_parent_death && !on_main_thread &&
+        !request.options.caller_outlives_child) {
+      const sigset_t caller_mask = signal_mask_of_this_thread();
+      launch_request anchored = request;
+      if (anchored.options.signal_mask == nullptr) {
+        anchored.options.signal_mask = &caller_mask;
+      }
+      return launch_on_anchor(
+          [](const launch_request& r, const sigset_t*,
+             std::unique_ptr<child_handle>& o) noexcept {
+            return spawn_noexcept(r, r.options.signal_mask, o);
+          },
+          anchored, out);
     }
+    return spawn_noexcept(request, request.options.signal_mask, out);
   }
 };
 
