@@ -79,6 +79,18 @@ void check_open_files_limit(int expected) {
   mp::exit(limit.rlim_cur == static_cast<rlim_t>(expected) ? 0 : 30);
 }
 
+// A child that starts its own child by `method` and exits with its code.
+void start_grandchild(int method) {
+  mp::process_options o;
+  o.start_method = static_cast<mp::start_method>(method);
+  mp::process grandchild(o, check_identity, std::string("Process-1:1"),
+                         std::string("Process-1"),
+                         static_cast<int>(::getpid()));
+  grandchild.start();
+  grandchild.join();
+  mp::exit(*grandchild.exitcode());
+}
+
 struct empty_target {
   void operator()(int code) const { mp::exit(code); }
 };
@@ -177,6 +189,13 @@ TEST_P(StartMethods, GivenNameReachesTheChild) {
   o.name = "worker";
   mp::process child(o, check_identity, std::string("worker"),
                     std::string("MainProcess"), static_cast<int>(::getpid()));
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST_P(StartMethods, NestedChildNamesAndParentFollowPartOne) {
+  mp::process child(options(), start_grandchild, static_cast<int>(GetParam()));
   child.start();
   child.join();
   EXPECT_EQ(child.exitcode(), 0);
