@@ -7,6 +7,9 @@
 #   bench/run.sh --quick    3 rounds, no 50/800 MB parents (about 1 minute)
 #   bench/run.sh --only pool   the pool figures only (results-pool.json,
 #                           pool_chart.png)
+#   bench/run.sh --only start  the Part 5 start-method rows only (fork and
+#                           spawn start+join, then CPython's methods:
+#                           bench/start_bench.cpp, python/start_methods.py)
 #   bench/run.sh --only ipc    the Part 4 rows only (locks, values, queues,
 #                           connections beside Python and the native floor:
 #                           bench/ipc_compare.py, results-ipc.json); a full
@@ -23,15 +26,17 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMULTIPROC_BUILD_BENCH=ON -DMULTIPROC_BUILD_TESTS=OFF \
   -DMULTIPROC_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" --target multiproc_compare multiproc_bench \
-  multiproc_sync_bench multiproc_queue_bench -j "$(nproc)" >/dev/null
+  multiproc_sync_bench multiproc_queue_bench multiproc_start_bench -j "$(nproc)" >/dev/null
 
 # The Part 4 rows: their own programs and table (bench/ipc_compare.py).
 only_ipc=false
+only_start=false
 quick=""
 prev_arg=""
 for arg in "$@"; do
   case "$prev_arg${prev_arg:+=}$arg" in
     --only=ipc) only_ipc=true ;;
+    --only=start) only_start=true ;;
   esac
   if [ "$arg" = --quick ]; then quick=--quick; fi
   prev_arg=$arg
@@ -40,6 +45,12 @@ run_ipc() {
   "$python" "$here/ipc_compare.py" --bin-dir "$build/bench" \
     --python "$python" $quick
 }
+if $only_start; then
+  echo "load before the run: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  "$build/bench/multiproc_start_bench" 200
+  "$python" "$here/python/start_methods.py" 30
+  exit
+fi
 if $only_ipc; then
   run_ipc
   exit

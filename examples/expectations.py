@@ -274,6 +274,25 @@ EXAMPLES = {
         ],
         wall=(0, 4),
     ),
+    "50_join_spawn": dict(
+        lines=[
+            line(0, OUT, WAITING, at=(0, 2)),
+            line(1, OUT, r"All done in the new process \(set by the "
+                 r"initialiser\)", at=(0.95, 4)),
+            line(2, OUT, r"Main: Continuing on, exitcode 0", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
+    "51_threaded_server_spawn": dict(
+        lines=[
+            line(0, OUT, r"request 0: child exitcode 10"),
+            line(0, OUT, r"request 1: child exitcode 11"),
+            line(0, OUT, r"request 2: child exitcode 12"),
+            line(0, OUT, r"request 3: child exitcode 13"),
+            line(1, OUT, r"all requests served"),
+        ],
+        wall=(0, 5),
+    ),
     "41_expensive_inputs": dict(
         lines=[
             line(0, OUT, r"most expensive inputs \(of 5\):"),

@@ -159,6 +159,12 @@ skip=(
   # ("Valgrind cannot throw exceptions"): the memory caps of 40 cannot be
   # seen there. The limits tests cover them in the normal build.
   40_memory_caps
+  # Spawn children are exec'd copies of the example, and valgrind runs an
+  # exec'd program natively unless --trace-children=yes; with it, each copy
+  # is a second valgrind start (seconds each). The parent side (posix_spawn,
+  # pidfd, joins) is the fork examples' path; ASan and TSan cover both.
+  50_join_spawn
+  51_threaded_server_spawn
 )
 if (($#)); then
   names=("$@")

@@ -14,12 +14,16 @@
 #include <typeinfo>
 
 #include "child_main.hpp"
+#include "launch/exec_bootstrap.hpp"
 #include "launch/launcher.hpp"
+#include "launch/portable_request.hpp"
 #include "launch/start_process.hpp"
 #include "posix/demangle.hpp"
 #include "posix/this_pid.hpp"
 #include "process_state.hpp"
 #include "registry.hpp"
+#include "start/method_choice.hpp"
+#include "start/portable_start.hpp"
 #include "std_streams.hpp"
 
 namespace multiproc::inline v0 {
@@ -43,6 +47,7 @@ std::shared_ptr<process_state> make_state(process_options options) {
     state->daemon = reg.current()->daemon;
   }
   state->kill_on_parent_death = options.kill_on_parent_death;
+  state->method = options.start_method;
   if (options.limits) {
     // Checked now, so that bad caps fail at the call and nothing starts.
     state->limit_plan = detail::plan_child_limits(*options.limits);
@@ -102,6 +107,8 @@ void process::start() { detail::start_process(*this, {}); }
 namespace multiproc::inline v0::detail {
 
 void start_process(process& self, const launch_options& options) {
+  // Starting a process is a guard too (API.md Part 5).
+  serve_if_started_by_exec();
   const std::shared_ptr<process_state>& state = self.state();
   process_state& s = *state;
   registry& reg = registry::get();
@@ -131,6 +138,19 @@ void start_process(process& self, const launch_options& options) {
     ensure_name_locked(self, s);
     s.starting = true;
   }
+  // Under spawn the child is told everything as bytes, made now, while an
+  // error can still leave the object unstarted.
+  const start_method method = resolve_start_method(s.method);
+  portable_request portable;
+  if (method != start_method::fork) {
+    try {
+      make_portable_request(self, s, method, parent_name, portable);
+    } catch (...) {
+      std::lock_guard lock(s.mutex);
+      s.starting = false;
+      throw;
+    }
+  }
   // Registered before the fork, so that the parent writes as little as
   // possible while the child shares its pages (each first write costs a
   // copy-on-write fault on the critical path of start+join).
@@ -150,9 +170,12 @@ void start_process(process& self, const launch_options& options) {
   request.kill_on_parent_death = s.kill_on_parent_death;
   if (s.limits) request.limits = &s.limit_plan;
   request.options = options;
+  if (method != start_method::fork) request.portable = &portable;
   flush_standard_streams();
   std::unique_ptr<child_handle> child;
-  int err = default_launcher().launch(request, child);
+  launcher& chosen =
+      method == start_method::fork ? default_launcher() : spawn_launcher();
+  int err = chosen.launch(request, child);
 
   unique_callable dropped_target;
   bool registered_in_vain = err != 0;
@@ -174,7 +197,11 @@ void start_process(process& self, const launch_options& options) {
     }
   }
   if (registered_in_vain) reg.forget_child(&s);
-  if (err != 0) throw std::system_error(err, std::generic_category(), "fork");
+  if (err != 0) {
+    throw std::system_error(
+        err, std::generic_category(),
+        method == start_method::fork ? "fork" : "posix_spawn");
+  }
 }
 
 }  // namespace multiproc::inline v0::detail

@@ -17,6 +17,7 @@
 #include "multiproc/detail/deadline.hpp"
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/limits.hpp"
+#include "multiproc/start_method.hpp"
 #include "multiproc/usage.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -46,6 +47,8 @@ struct process_state {
   /// death, and the setrlimit calls they became, checked at construction.
   std::optional<multiproc::limits> limits;
   rlimit_plan limit_plan;
+  /// process_options::start_method: empty, the creator's default at start().
+  std::optional<multiproc::start_method> method;
 
   /// Guards everything below. Never held across a blocking call, so that
   /// is_alive() and exitcode() stay quick while other threads join.

@@ -114,6 +114,9 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
     process_options child_options;
     child_options.name = std::move(options.name);
     child_options.limits = options.limits;
+    // async under spawn (API.md Part 5) is not built yet: its child is
+    // always forked, whatever the default method.
+    child_options.start_method = start_method::fork;
     multiproc::process child(
         std::move(child_options),
         [fd, deadline_ns](std::decay_t<F>& target,

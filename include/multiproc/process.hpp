@@ -46,6 +46,7 @@
 #include "multiproc/detail/unique_callable.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/limits.hpp"
+#include "multiproc/start_method.hpp"
 #include "multiproc/usage.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
@@ -73,6 +74,11 @@ struct process_options {
   /// (multiproc/limits.hpp). Empty: it inherits this process's limits.
   /// Python: none (resource.setrlimit() at the top of the target).
   std::optional<multiproc::limits> limits{};
+  /// How start() makes the child (multiproc/start_method.hpp). Empty: the
+  /// default at start() (get_start_method()). Under spawn the target must
+  /// be portable, or start() throws usage_error.
+  /// Python: Process objects of a context (ctx.Process).
+  std::optional<multiproc::start_method> start_method{};
 };
 
 /// A handle to a child process that runs a callable (see the top of this
@@ -145,7 +151,14 @@ class process {
   /// usage_error("daemonic processes are not allowed to have children")
   /// inside a daemon child; usage_error("process object is closed") after
   /// close(); std::system_error ("fork") when the OS refuses (the object
-  /// stays unstarted and can be started again).
+  /// stays unstarted and can be started again). Under a method other than
+  /// fork (options.start_method, else get_start_method()):
+  /// usage_error("the 'spawn' start method cannot send this target: ...")
+  /// for a target that is not portable (multiproc/start_method.hpp) and
+  /// usage_error("a process subclass can only be started with the 'fork'
+  /// start method"), both leaving it unstarted; std::system_error
+  /// ("posix_spawn") when the OS refuses. In a spawned copy of the program
+  /// that has not reached a guard yet, this call is the guard.
   void start();
 
   /// Waits until the child ends, and reaps it; returns at once if it

@@ -41,6 +41,9 @@ std::unique_ptr<fork_worker> fork_worker::spawn(worker_spawn_args args) {
   options.daemon = true;  // terminated, not awaited, at program exit
   options.kill_on_parent_death = true;
   if (args.limits != nullptr) options.limits = *args.limits;
+  // This back end forks its workers whatever the default method (pools
+  // under spawn, API.md Part 5, are not built yet).
+  options.start_method = start_method::fork;
   w->proc_.emplace(std::move(options), [boot] {
     int code = worker_main(boot);
     if (code != 0) multiproc::exit(code);

@@ -216,4 +216,12 @@ int shm_unlink(const char* name) noexcept {
   return fails(call::shm_unlink) ? -1 : ::shm_unlink(name);
 }
 
+int posix_spawn(pid_t* pid, const char* path,
+                const posix_spawn_file_actions_t* actions,
+                const posix_spawnattr_t* attributes, char* const argv[],
+                char* const envp[]) noexcept {
+  if (fails(call::posix_spawn)) return errno;
+  return ::posix_spawn(pid, path, actions, attributes, argv, envp);
+}
+
 }  // namespace multiproc::inline v0::detail::sys

@@ -15,6 +15,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -62,6 +63,8 @@ enum class call {
   // Named shared memory (src/shm/).
   shm_open,
   shm_unlink,
+  // Start methods that exec the program (src/launch/spawn_launcher.cpp).
+  posix_spawn,
   count_  // number of entries; keep last
 };
 
@@ -125,5 +128,10 @@ int futex_wake(const std::uint32_t* word, int count) noexcept;
 /// shm_open(3) with `name` as given (with its leading '/').
 int shm_open(const char* name, int flags, mode_t mode) noexcept;
 int shm_unlink(const char* name) noexcept;
+/// posix_spawn(3); returns 0 or an error number (not -1 and errno), as it.
+int posix_spawn(pid_t* pid, const char* path,
+                const posix_spawn_file_actions_t* actions,
+                const posix_spawnattr_t* attributes, char* const argv[],
+                char* const envp[]) noexcept;
 
 }  // namespace multiproc::inline v0::detail::sys

@@ -1,6 +1,6 @@
 // Runs tests/helpers/process_helper (built by CMake; its path is the
-// MULTIPROC_TEST_HELPER definition) and collects its output, exit status and
-// wall time.
+// MULTIPROC_TEST_HELPER definition), or another helper program, and collects
+// its output, exit status and wall time.
 #pragma once
 
 #include <spawn.h>
@@ -24,15 +24,18 @@ struct helper_result {
   std::chrono::milliseconds elapsed{};
 };
 
-inline helper_result run_helper(const std::string& mode) {
+/// Runs the program at `path` with `mode` as its one argument (none when
+/// empty).
+inline helper_result run_helper_at(std::string path, const std::string& mode) {
   helper_result result;
   pipe_pair out;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), STDERR_FILENO);
-  std::string path = MULTIPROC_TEST_HELPER;
-  char* argv[] = {path.data(), const_cast<char*>(mode.c_str()), nullptr};
+  char* argv[] = {path.data(),
+                  mode.empty() ? nullptr : const_cast<char*>(mode.c_str()),
+                  nullptr};
   stopwatch clock;
   pid_t pid = 0;
   int err = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
@@ -45,5 +48,11 @@ inline helper_result run_helper(const std::string& mode) {
   result.elapsed = clock.elapsed();
   return result;
 }
+
+#ifdef MULTIPROC_TEST_HELPER
+inline helper_result run_helper(const std::string& mode) {
+  return run_helper_at(MULTIPROC_TEST_HELPER, mode);
+}
+#endif
 
 }  // namespace multiproc::testing

@@ -16,6 +16,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "multiproc/detail/portable_call.hpp"
+
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail {
 
@@ -57,6 +59,13 @@ class unique_callable {
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   void operator()() { impl_->invoke(); }
+  /// The stored target in its sendable form (detail/portable_call.hpp);
+  /// false, and `out` untouched, when it cannot travel (captures, a
+  /// std::function, an argument the codec refuses) or when empty.
+  /// Errors: as encode_portable_call.
+  bool encode_portable(portable_call& out) const {
+    return impl_ != nullptr && impl_->encode_portable(out);
+  }
   void reset() noexcept {
     if (impl_ == nullptr) return;
     if (inline_) {
@@ -76,6 +85,7 @@ class unique_callable {
     virtual void invoke() = 0;
     /// Move-constructs this holder into `buffer` (inline holders only).
     virtual base* move_into(void* buffer) noexcept = 0;
+    virtual bool encode_portable(portable_call& out) const = 0;
   };
   template <class F, class Tuple>
   struct holder final : base {
@@ -91,6 +101,15 @@ class unique_callable {
         return ::new (buffer) holder(std::move(fn), std::move(args));
       } else {
         return nullptr;  // never inline (see fits_inline)
+      }
+    }
+    bool encode_portable(portable_call& out) const override {
+      if constexpr (is_portable_target<F, Tuple>) {
+        encode_portable_call(fn, args, out);
+        return true;
+      } else {
+        (void)out;
+        return false;
       }
     }
     F fn;

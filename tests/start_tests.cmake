@@ -1,0 +1,29 @@
+# Part 5 Half A (start methods) tests. Included by tests/CMakeLists.txt.
+# The guard is in the shared test main (support/test_main.cpp), so a test
+# binary can be its own spawned child.
+
+# A program for what needs its own main: a copy that returns from main
+# before its guard.
+add_executable(multiproc_start_helper helpers/start_helper.cpp)
+target_link_libraries(multiproc_start_helper PRIVATE multiproc::multiproc)
+multiproc_set_warnings(multiproc_start_helper)
+
+foreach(area method process context)
+  multiproc_add_test(start_${area}_test SOURCES start_${area}_test.cpp
+    LABELS start)
+  target_compile_definitions(start_${area}_test PRIVATE
+    MULTIPROC_START_HELPER="$<TARGET_FILE:multiproc_start_helper>")
+  add_dependencies(start_${area}_test multiproc_start_helper)
+endforeach()
+
+# Must not compile: a capturing lambda given to a context's factory.
+add_executable(start_compile_fail_capture_test EXCLUDE_FROM_ALL
+  start_compile_fail_capture_test.cpp)
+target_link_libraries(start_compile_fail_capture_test PRIVATE
+  multiproc::multiproc)
+add_test(NAME StartCompileFail.capture
+  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
+          --target start_compile_fail_capture_test)
+set_tests_properties(StartCompileFail.capture PROPERTIES LABELS "unit,start"
+  RESOURCE_LOCK multiproc_build_tree
+  PASS_REGULAR_EXPRESSION "captures cannot be sent to another[ \n]*process: pass the values as arguments")
