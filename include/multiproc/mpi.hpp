@@ -50,13 +50,14 @@ class world {
   /// MPI_THREAD_SERIALIZED), the handshake, returns. Other ranks (agents):
   /// the same, then serve until rank 0's world ends; never return
   /// (MPI_Finalize, exit code 0). Python: the -m mpi4py.futures entry.
-  /// Errors (rank 0): usage_error("multiproc::mpi::world can be created
+  /// Errors: (rank 0) usage_error("multiproc::mpi::world can be created
   /// once per process"), usage_error("multiproc::mpi::world must be created
   /// before MPI_Init"); world_error when an agent runs another executable,
   /// a rank does not join within options.handshake_timeout, or MPI is
   /// below MPI_THREAD_SERIALIZED; std::bad_alloc.
   world(int& argc, char**& argv, world_options options = {});
-  /// Rank 0: stops the agents, MPI_Finalize. Never throws.
+  /// Rank 0: stops the agents, MPI_Finalize. Never throws. Python: the end
+  /// of the -m mpi4py.futures script.
   ~world();
   world(const world&) = delete;
   world& operator=(const world&) = delete;
