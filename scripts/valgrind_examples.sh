@@ -159,6 +159,9 @@ skip=(
   # ("Valgrind cannot throw exceptions"): the memory caps of 40 cannot be
   # seen there. The limits tests cover them in the normal build.
   40_memory_caps
+  # An MPI job (optional multiproc::mpi): Open MPI's own leaks and shared
+  # memory would be reported, and its timed-out item needs the kill above.
+  50_mpi_batch
 )
 if (($#)); then
   names=("$@")
