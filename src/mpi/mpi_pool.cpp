@@ -4,6 +4,7 @@
 // are all rank 0's own, as many as the pool will have in total (its
 // client_processes plus each agent's share), so processes() and map's
 // default chunk are already what they will be.
+#include <csignal>
 #include <optional>
 
 #include "multiproc/mpi.hpp"
@@ -27,6 +28,18 @@ unsigned total_processes(const world& w, const pool_options& options) {
   return total != 0 ? total : multiproc::cpu_count();
 }
 
+// Open MPI's MPI_Init installs handlers for SIGABRT, SIGBUS, SIGFPE and
+// SIGSEGV (MCA opal_signal) that print a backtrace; a forked worker
+// inherits them, so a crashing task would print MPI's report. The worker
+// dies as a plain process instead (its future says how). Resetting to the
+// default of a valid signal cannot fail. Moot once workers come from a
+// forkserver started before MPI_Init.
+void drop_inherited_mpi_signal_handlers() {
+  for (int signo : {SIGABRT, SIGBUS, SIGFPE, SIGSEGV}) {
+    std::signal(signo, SIG_DFL);
+  }
+}
+
 }  // namespace
 
 // THE one place an agent's (and rank 0's) local workers are made. Today a
@@ -40,6 +53,7 @@ multiproc::pool_options local_worker_options(const world& w,
   multiproc::pool_options local;
   local.processes = total_processes(w, options);
   local.initializer = [user = options.initializer, rank] {
+    drop_inherited_mpi_signal_handlers();
     worker_rank = rank;
     if (user) user();
   };
