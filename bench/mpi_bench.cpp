@@ -36,7 +36,8 @@ void measure(const char* name, mp::pool& workers) {
   auto start = clock_type::now();
   std::vector<mp::future<int>> futures;
   futures.reserve(kTasks);
-  for (int i = 0; i < kTasks; ++i) futures.push_back(workers.submit(&add, i, 1));
+  for (int i = 0; i < kTasks; ++i)
+    futures.push_back(workers.submit(&add, i, 1));
   for (int i = 0; i < kTasks; ++i) {
     if (futures[static_cast<std::size_t>(i)].get() != i + 1) std::abort();
   }
@@ -46,8 +47,8 @@ void measure(const char* name, mp::pool& workers) {
   std::vector<int> inputs(kTasks);
   std::iota(inputs.begin(), inputs.end(), 0);
   start = clock_type::now();
-  const auto out = workers.map(
-      [](int x) { return add(x, 1); }, inputs, {.chunksize = 1});
+  const auto out =
+      workers.map([](int x) { return add(x, 1); }, inputs, {.chunksize = 1});
   if (out.back() != kTasks) std::abort();
   std::printf("%s: map chunksize=1: %.0f tasks/s\n", name,
               kTasks / seconds_since(start));

@@ -6,6 +6,7 @@
 // default chunk are already what they will be.
 #include <csignal>
 #include <optional>
+#include <utility>
 
 #include "multiproc/mpi.hpp"
 #include "multiproc/process.hpp"
@@ -48,11 +49,10 @@ void drop_inherited_mpi_signal_handlers() {
 // README, "MPI"). Part 5a points this at the rank's forkserver, started
 // before MPI_Init, so that no worker inherits MPI's state.
 multiproc::pool_options local_worker_options(const world& w,
-                                             const pool_options& options,
-                                             int rank) {
+                                             pool_options options, int rank) {
   multiproc::pool_options local;
   local.processes = total_processes(w, options);
-  local.initializer = [user = options.initializer, rank] {
+  local.initializer = [user = std::move(options.initializer), rank] {
     drop_inherited_mpi_signal_handlers();
     worker_rank = rank;
     if (user) user();
@@ -68,7 +68,8 @@ multiproc::pool_options local_worker_options(const world& w,
 namespace multiproc::inline v0::mpi {
 
 pool::pool(world& w, pool_options options)
-    : multiproc::pool(detail::mpi::local_worker_options(w, options, 0)) {}
+    : multiproc::pool(
+          detail::mpi::local_worker_options(w, std::move(options), 0)) {}
 
 std::optional<int> current_rank() noexcept { return detail::mpi::worker_rank; }
 
