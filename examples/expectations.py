@@ -183,6 +183,25 @@ EXAMPLES = {
         ],
         wall=(0.45, 8),
     ),
+    "60_mpi_batch": dict(
+        lines=[
+            # Run under mpiexec -n 4 (examples/CMakeLists.txt): rank 0 only
+            # prints; the outcomes in input order, after the 0.5 s timeout.
+            line(0, OUT, r"world of 4 ranks", at=(0, 10)),
+            line(1, OUT, r"item 0: value 0", at=(0.45, 12)),
+            line(2, OUT, r"item 1: value 1"),
+            line(3, OUT, r"item 2: value 4"),
+            line(4, OUT, r"item 3: error: odd one out"),
+            line(5, OUT, r"item 4: value 16"),
+            line(6, OUT, r"item 5: error: process died with exit code -6 "
+                 r"\(SIGABRT\)"),
+            line(7, OUT, r"item 6: error: process timed out after 0\.5s and "
+                 r"was killed"),
+            line(8, OUT, r"item 7: error: odd one out"),
+            line(9, OUT, r"item 8: value 64"),
+        ],
+        wall=(0.45, 15),
+    ),
     "15_as_completed": dict(
         lines=[
             line(0, OUT, r"future 1 done: 200 ms", at=(0.15, 3)),

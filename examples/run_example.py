@@ -52,11 +52,12 @@ class Line:
         return f"{self.when:7.3f}s  round {self.round:3d}  {self.stream}: {self.text}"
 
 
-def run(executable, deadline_s):
-    """Runs the example; returns (lines, exit status, wall seconds)."""
+def run(executable, deadline_s, launcher=()):
+    """Runs the example (under `launcher`, e.g. mpiexec and its flags);
+    returns (lines, exit status, wall seconds)."""
     start = time.monotonic()
     child = subprocess.Popen(
-        [executable], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        [*launcher, executable], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True)
     sel = selectors.DefaultSelector()
     partial = {}
@@ -136,11 +137,12 @@ def match_lines(expected, lines):
     return pairs, errors
 
 
-def check(name, executable):
+def check(name, executable, launcher=()):
     spec = EXAMPLES[name]
     factor = slowdown()
     low, high = spec["wall"]
-    lines, status, wall, timed_out = run(executable, max(60.0, 4 * high) * factor)
+    lines, status, wall, timed_out = run(executable, max(60.0, 4 * high) * factor,
+                                         launcher)
 
     errors = []
     if timed_out:
@@ -182,9 +184,10 @@ def check(name, executable):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in EXAMPLES:
-        sys.exit(f"usage: {sys.argv[0]} <{'|'.join(EXAMPLES)}> <executable>")
-    sys.exit(0 if check(sys.argv[1], sys.argv[2]) else 1)
+    if len(sys.argv) < 3 or sys.argv[1] not in EXAMPLES:
+        sys.exit(f"usage: {sys.argv[0]} <{'|'.join(EXAMPLES)}> <executable>"
+                 " [launcher...]")
+    sys.exit(0 if check(sys.argv[1], sys.argv[2], sys.argv[3:]) else 1)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,16 @@
 # `apt-get update`) when everything is already installed.
 #
 #   scripts/bootstrap.sh [extra-package...]
+#
+# The optional multiproc::mpi (and its tests and benchmark rows) need
+#   scripts/bootstrap.sh libopenmpi-dev openmpi-bin python3-mpi4py
+# or MULTIPROC_BOOTSTRAP_MPI=1, which adds them.
 set -euo pipefail
 
 packages=(cmake g++ make libgtest-dev libbenchmark-dev python3 "$@")
+if [[ ${MULTIPROC_BOOTSTRAP_MPI:-0} == 1 ]]; then
+  packages+=(libopenmpi-dev openmpi-bin python3-mpi4py)
+fi
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null |

@@ -14,6 +14,7 @@ foreach(mode find_package add_subdirectory)
       -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
       -DBUILD_TYPE=$<CONFIG>
       -DSANITIZE=${MULTIPROC_SANITIZE}
+      -DWITH_MPI=${MULTIPROC_HAVE_MPI}
       -P ${CMAKE_CURRENT_LIST_DIR}/run_install_test.cmake)
   set_tests_properties(install.${mode} PROPERTIES LABELS install TIMEOUT 900)
 endforeach()

@@ -5,7 +5,9 @@
 #         -DSOURCE_DIR=<multiproc source> -DBINARY_DIR=<its configured build>
 #         -DWORK_DIR=<scratch dir> -DGENERATOR=<generator>
 #         [-DMAKE_PROGRAM=...] [-DCXX_COMPILER=...] [-DBUILD_TYPE=...]
-#         [-DSANITIZE=...] -P run_install_test.cmake
+#         [-DSANITIZE=...] [-DWITH_MPI=ON] -P run_install_test.cmake
+#
+# WITH_MPI: also find the `mpi` component and run a program of it.
 #
 # find_package:     cmake --install BINARY_DIR into WORK_DIR/prefix, then
 #                   configure the consumer with CMAKE_PREFIX_PATH pointing
@@ -50,6 +52,9 @@ set(configure_args
   # Only the prefix we name may satisfy find_package.
   -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
   -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
+if(WITH_MPI)
+  list(APPEND configure_args -DMULTIPROC_CONSUMER_MPI=ON)
+endif()
 if(MAKE_PROGRAM)
   list(APPEND configure_args -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM})
 endif()
@@ -90,5 +95,11 @@ endif()
 step("${consumer}")
 if(NOT step_output MATCHES "consumer: Process-1 exited with 7")
   message(FATAL_ERROR "unexpected consumer output:\n${step_output}")
+endif()
+if(WITH_MPI)
+  step("${work}/build/mpi_consumer")
+  if(NOT step_output MATCHES "mpi_consumer: 1 rank, 49")
+    message(FATAL_ERROR "unexpected mpi_consumer output:\n${step_output}")
+  endif()
 endif()
 message(STATUS "install test (${MODE}): passed")

@@ -1,0 +1,24 @@
+#include "mpi/poll_wait.hpp"
+
+#include <algorithm>
+#include <thread>
+
+namespace multiproc::inline v0::detail::mpi {
+
+bool poll_until(const std::function<bool()>& ready,
+                std::chrono::steady_clock::time_point deadline,
+                std::chrono::microseconds spin) {
+  using clock = std::chrono::steady_clock;
+  const auto spin_until = clock::now() + spin;
+  auto nap = std::chrono::microseconds(20);
+  for (;;) {
+    if (ready()) return true;
+    const auto now = clock::now();
+    if (now >= deadline) return false;
+    if (now < spin_until) continue;
+    std::this_thread::sleep_for(nap);
+    nap = std::min(nap * 2, std::chrono::microseconds(1000));
+  }
+}
+
+}  // namespace multiproc::inline v0::detail::mpi

@@ -1,0 +1,50 @@
+# multiproc::mpi (label `mpi`): built only with the optional target. Each
+# test is one mpiexec launch of 4 ranks (many cases per launch: each launch
+# costs 0.3-0.6 s), serialized by RESOURCE_LOCK mpi (4 ranks on 2 cores),
+# with a timeout. Sanitizer builds skip them: Open MPI's own leaks and its
+# shared memory are reported as ours (see README, "MPI").
+if(NOT MULTIPROC_HAVE_MPI OR MULTIPROC_SANITIZE)
+  return()
+endif()
+
+set(multiproc_mpiexec ${MPIEXEC_EXECUTABLE} ${MULTIPROC_MPIEXEC_FLAGS})
+
+add_executable(mpi_world_test mpi/mpi_world_test.cpp)
+target_link_libraries(mpi_world_test PRIVATE multiproc::mpi GTest::gtest)
+multiproc_set_warnings(mpi_world_test)
+
+function(multiproc_add_mpi_test name ranks)
+  add_test(NAME ${name} COMMAND ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS mpi RESOURCE_LOCK mpi
+    TIMEOUT 60 ENVIRONMENT MULTIPROC_EXPECTED_RANKS=${ranks})
+endfunction()
+
+multiproc_add_mpi_test(mpi.world_np4 4 ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 4 $<TARGET_FILE:mpi_world_test>)
+# The same over loopback TCP, Open MPI's other transport.
+if(multiproc_mpiexec_version MATCHES "Open MPI|OpenRTE")
+  multiproc_add_mpi_test(mpi.world_np4_tcp 4 ${multiproc_mpiexec}
+    --mca pml ob1 --mca btl tcp,self
+    ${MPIEXEC_NUMPROC_FLAG} 4 $<TARGET_FILE:mpi_world_test>)
+endif()
+# Without a launcher: one rank, local workers.
+multiproc_add_mpi_test(mpi.world_no_launcher 1 $<TARGET_FILE:mpi_world_test>)
+
+add_executable(mpi_refusal_helper mpi/mpi_refusal_helper.cpp)
+add_executable(mpi_refusal_other_helper mpi/mpi_refusal_helper.cpp)
+target_compile_definitions(mpi_refusal_other_helper PRIVATE
+  MULTIPROC_OTHER_EXECUTABLE)
+foreach(helper mpi_refusal_helper mpi_refusal_other_helper)
+  target_link_libraries(${helper} PRIVATE multiproc::mpi MPI::MPI_CXX)
+  multiproc_set_warnings(${helper})
+endforeach()
+multiproc_add_mpi_test(mpi.refuses_a_late_rank 4 ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 3 $<TARGET_FILE:mpi_refusal_helper> late
+  : ${MPIEXEC_NUMPROC_FLAG} 1 $<TARGET_FILE:mpi_refusal_helper> silent)
+multiproc_add_mpi_test(mpi.refuses_another_executable 4 ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 3 $<TARGET_FILE:mpi_refusal_helper> other_executable
+  : ${MPIEXEC_NUMPROC_FLAG} 1 $<TARGET_FILE:mpi_refusal_other_helper>
+  other_executable)
+multiproc_add_mpi_test(mpi.refuses_a_world_after_mpi_init 2
+  ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 2 $<TARGET_FILE:mpi_refusal_helper> after_init)
