@@ -1,5 +1,6 @@
 #include "mpi/handshake.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -11,15 +12,22 @@
 namespace multiproc::inline v0::detail::mpi {
 namespace {
 
+// resize + memcpy rather than insert(): g++ 12 at -O3 reports a false
+// -Wstringop-overflow on inserting into a vector that starts empty.
+void put_bytes(std::vector<std::byte>& out, const void* data,
+               std::size_t size) {
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  if (size != 0) std::memcpy(out.data() + at, data, size);
+}
+
 void put_u32(std::vector<std::byte>& out, std::uint32_t value) {
-  const auto* bytes = reinterpret_cast<const std::byte*>(&value);
-  out.insert(out.end(), bytes, bytes + sizeof value);
+  put_bytes(out, &value, sizeof value);
 }
 
 void put_string(std::vector<std::byte>& out, const std::string& text) {
   put_u32(out, static_cast<std::uint32_t>(text.size()));
-  const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
-  out.insert(out.end(), bytes, bytes + text.size());
+  put_bytes(out, text.data(), text.size());
 }
 
 class reader {
