@@ -43,21 +43,7 @@ int fork_child(const launch_request& request, const sigset_t* child_mask,
     request.child_main(request.context);
     ::_exit(1);  // child_main never returns; this is belt and braces.
   }
-  unique_fd pidfd;
-  int err = pidfd::open_child(pid, pidfd);
-  if (err == 0 || err == ESRCH || err == ECHILD) {
-    // ESRCH/ECHILD: a foreign reaper already took the child. It did start;
-    // the handle reports it as ended with its status unknown.
-    handle->adopt(pid, std::move(pidfd));
-    out = std::move(handle);
-    return 0;
-  }
-  // We made a child we cannot hold (out of fds, say). It is still our
-  // unreaped child, so its pid cannot have been reused: kill and reap it by
-  // pid, and report the error with nothing left behind.
-  sys::kill(pid, SIGKILL);
-  io::reap_by_pid(pid);
-  return err;
+  return hold_new_child(pid, std::move(handle), out);
 }
 
 class fork_launcher final : public launcher {

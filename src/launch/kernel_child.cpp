@@ -1,7 +1,13 @@
 #include "launch/kernel_child.hpp"
 
+#include <signal.h>
+
+#include <cerrno>
+
 #include "limits/usage_from.hpp"
+#include "posix/io.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/sys.hpp"
 #include "posix/this_pid.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -50,6 +56,25 @@ int kernel_child::send_signal(int signo) noexcept {
   // that ended but is not yet reaped simply ignores it.
   if (!pidfd_ || exitcode_) return 0;
   return pidfd::send_signal(pidfd_.get(), signo);
+}
+
+int hold_new_child(pid_t pid, std::unique_ptr<kernel_child> handle,
+                   std::unique_ptr<child_handle>& out) noexcept {
+  unique_fd pidfd;
+  const int err = pidfd::open_child(pid, pidfd);
+  if (err == 0 || err == ESRCH || err == ECHILD) {
+    // ESRCH/ECHILD: a foreign reaper already took the child. It did start;
+    // the handle reports it as ended with its status unknown.
+    handle->adopt(pid, std::move(pidfd));
+    out = std::move(handle);
+    return 0;
+  }
+  // We made a child we cannot hold (out of fds, say). It is still our
+  // unreaped child, so its pid cannot have been reused: kill and reap it by
+  // pid, and report the error with nothing left behind.
+  sys::kill(pid, SIGKILL);
+  io::reap_by_pid(pid);
+  return err;
 }
 
 }  // namespace multiproc::inline v0::detail

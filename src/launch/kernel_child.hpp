@@ -54,4 +54,10 @@ class kernel_child final : public child_handle {
   std::optional<usage> usage_;   // once reaped by us
 };
 
+/// Takes a child this process just made (fork or posix_spawn) into
+/// `handle` and hands it to `out`; 0, or the pidfd error, with the child
+/// killed and reaped so that nothing is left behind.
+int hold_new_child(pid_t pid, std::unique_ptr<kernel_child> handle,
+                   std::unique_ptr<child_handle>& out) noexcept;
+
 }  // namespace multiproc::inline v0::detail

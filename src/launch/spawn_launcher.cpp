@@ -145,17 +145,7 @@ int spawn(const launch_request& request, const sigset_t* mask,
   err = sys::posix_spawn(&pid, self_path, &actions.value, &attributes.value,
                          argv, env.data());
   if (err != 0) return err;
-  unique_fd pidfd;
-  err = pidfd::open_child(pid, pidfd);
-  if (err == 0 || err == ESRCH || err == ECHILD) {
-    handle->adopt(pid, std::move(pidfd));
-    out = std::move(handle);
-    return 0;
-  }
-  // As the fork launcher: our unreaped child, so its pid is still its own.
-  sys::kill(pid, SIGKILL);
-  io::reap_by_pid(pid);
-  return err;
+  return hold_new_child(pid, std::move(handle), out);
 }
 
 // On the anchor thread or the caller's: never throws.
