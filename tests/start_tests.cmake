@@ -17,13 +17,7 @@ foreach(area method process context)
 endforeach()
 
 # Must not compile: a capturing lambda given to a context's factory.
-add_executable(start_compile_fail_capture_test EXCLUDE_FROM_ALL
-  start_compile_fail_capture_test.cpp)
-target_link_libraries(start_compile_fail_capture_test PRIVATE
-  multiproc::multiproc)
-add_test(NAME StartCompileFail.capture
-  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
-          --target start_compile_fail_capture_test)
-set_tests_properties(StartCompileFail.capture PROPERTIES LABELS "unit,start"
-  RESOURCE_LOCK multiproc_build_tree
-  PASS_REGULAR_EXPRESSION "captures cannot be sent to another[ \n]*process: pass the values as arguments")
+multiproc_add_compile_fail_test(StartCompileFail.capture
+  start_compile_fail_capture_test
+  "captures cannot be sent to another[ \n]*process: pass the values as arguments"
+  LABELS start)
