@@ -297,6 +297,7 @@ struct pool_engine::impl {
           state_accepts_requeue()) {
         unstarted.emplace_back(sent, std::move(task));
       } else if (slot_state == wire::slot_running ||
+                 slot_state == wire::slot_kill_pending ||
                  slot_state == wire::slot_queued ||
                  slot_state == wire::slot_finished) {
         task_outcome outcome = w.killed ? w.kill_outcome : task_outcome::died;
@@ -375,6 +376,20 @@ struct pool_engine::impl {
     w.link->signal(SIGKILL);
   }
 
+  // Kills the worker for the task running in `slot`, unless that task has
+  // already returned (false). The claim keeps the worker from starting its
+  // next task, which the kill would otherwise take with it (wire.hpp).
+  bool kill_for_task_locked(worker_book& w, std::uint32_t slot,
+                            task_outcome outcome) {
+    std::uint32_t expected = wire::slot_running;
+    if (!w.link->slot(slot).state.compare_exchange_strong(
+            expected, wire::slot_kill_pending, std::memory_order_acq_rel)) {
+      return false;
+    }
+    kill_worker_locked(w, outcome);
+    return true;
+  }
+
   // Kills workers whose timed task ran out; returns the next deadline.
   //
   // The worker itself reports a task that returned after its timeout
@@ -413,7 +428,8 @@ struct pool_engine::impl {
                                   *w->tasks[slot]->timeout) +
                               kKillSlack;
         if (now >= deadline) {
-          kill_worker_locked(*w, task_outcome::timed_out);
+          // Returned meanwhile: the worker reports the timeout itself.
+          kill_for_task_locked(*w, slot, task_outcome::timed_out);
         } else if (!next || deadline < *next) {
           next = deadline;
         }
@@ -610,16 +626,13 @@ struct pool_engine::impl {
           for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
             if (w->tasks[slot] != task) continue;
             std::uint32_t expected = wire::slot_queued;
-            // Finished: it has returned and its result is on the way, which
-            // the outcome claimed above drops. Killing the worker then would
-            // only take the task it started next with it (seen: a task
-            // nobody cancelled failing with cancelled_error).
+            // Not queued: if it is still running, stop it the only way
+            // there is. If it has returned, its result is on the way and
+            // the outcome claimed above drops it.
             if (!w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
                     std::memory_order_acq_rel) &&
-                expected != wire::slot_finished) {
-              // It is running: stop it the only way there is.
-              kill_worker_locked(*w, task_outcome::cancelled);
+                kill_for_task_locked(*w, slot, task_outcome::cancelled)) {
               wake_locked();
             }
           }

@@ -14,6 +14,10 @@
 // cancelled) while it has not started. The
 // compare-and-swap on the slot decides the race between a cancel and a
 // start, and after a death the page says which task was running.
+// To kill a running task (cancel, timeout) the parent first claims its slot
+// (running → kill_pending), and kills only if that succeeds; a worker whose
+// task returns into a claimed slot sends nothing and starts nothing more,
+// so the kill can only take the task it was aimed at.
 #pragma once
 
 #include <atomic>
@@ -72,6 +76,9 @@ enum slot_state : std::uint32_t {
   // The task has returned and its result is being sent: it is no longer
   // running, so its timeout cannot kill the worker any more.
   slot_finished = 4,
+  // The parent is killing the worker for this task (cancel or timeout):
+  // the worker must not start another one.
+  slot_kill_pending = 5,
 };
 
 struct slot {

@@ -94,6 +94,13 @@ bool read_more(int fd, wire::receive_buffer& buffer) {
   return err == 0 && n > 0;
 }
 
+// Blocks until the SIGKILL the parent is sending arrives, reading and
+// dropping whatever it still sends; returns only if the parent is gone.
+void wait_for_kill(int fd) {
+  wire::receive_buffer dropped;
+  while (read_more(fd, dropped)) dropped.clear();
+}
+
 bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
   if (boot.initializer == nullptr || !*boot.initializer) return true;
   std::string error;
@@ -202,7 +209,14 @@ int worker_main(const worker_boot& boot) noexcept {
     // Restored before anything else runs here: the next task gets the
     // worker's own limits (the hard ones were never touched).
     task_limits.restore();
-    slot.state.store(wire::slot_finished, std::memory_order_release);
+    expected = wire::slot_running;
+    if (!slot.state.compare_exchange_strong(expected, wire::slot_finished,
+                                            std::memory_order_acq_rel)) {
+      // The parent claimed the slot to kill us for this task (cancel,
+      // timeout): starting the next task would hand it the kill.
+      wait_for_kill(boot.channel);
+      return 0;
+    }
     // A task that returned after its timeout is a timeout, whoever noticed
     // first: the outcome does not depend on how quickly the parent reacts,
     // and a task too short to be killed does not cost a worker.
