@@ -359,7 +359,6 @@ INSTANTIATE_TEST_SUITE_P(EveryMethod, StartMethods,
                                            mp::start_method::spawn),
                          method_name);
 
-
 // --- Refusals at start() (method spawn) ---------------------------------
 
 std::string start_refusal(mp::process& child) {

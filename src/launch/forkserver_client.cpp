@@ -63,8 +63,16 @@ int spawn_server_process(int server_end, std::unique_ptr<child_handle>& out) {
   spawn_file_actions actions;
   if (int err = ::posix_spawn_file_actions_init(&actions.value)) return err;
   actions.made = true;
+  // Its fds 0-2 are /dev/null: every child gets its caller's 1 and 2 with
+  // its request, and a server holding the caller's would keep whatever
+  // they were at its start open (a pipe a test reads to its end, say) for
+  // as long as the process lives. Code before the guard prints nothing.
   int err = ::posix_spawn_file_actions_addopen(&actions.value, 0, "/dev/null",
                                                O_RDONLY, 0);
+  for (int fd = 1; err == 0 && fd <= 2; ++fd) {
+    err = ::posix_spawn_file_actions_addopen(&actions.value, fd, "/dev/null",
+                                             O_WRONLY, 0);
+  }
   if (err == 0) {
     err = ::posix_spawn_file_actions_adddup2(&actions.value, copy.get(),
                                              kServerSocketFd);

@@ -156,7 +156,8 @@ void serve_decoded(decoded_bootstrap& boot, decoded_request& decoded,
     // send the signal. A forkserver child's follows the server, whose own
     // follows the caller.
     if (sys::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl failed");
-    if (::getppid() != origin.kernel_parent) ::_exit(1);
+    // As a fork child does: act as if the signal had arrived.
+    if (::getppid() != origin.kernel_parent) ::raise(SIGKILL);
   }
   if (boot.has_limits && !apply_child_limits(boot.limits)) {
     die("a resource limit could not be set in the child");

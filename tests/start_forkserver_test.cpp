@@ -1,0 +1,196 @@
+// The forkserver itself (API.md Part 5, "The forkserver"): what it is to
+// its process (a kernel child that is not a `process`, never a zombie),
+// to its children (their kernel parent), and what survives its death.
+// Part 1 under forkserver is the typed suite in start_process_test.cpp.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <multiproc/multiproc.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "launch/forkserver_client.hpp"
+#include "support/run_helper.hpp"
+#include "support/timing.hpp"
+
+namespace mp = multiproc;
+using multiproc::testing::late_bound;
+using namespace std::chrono_literals;
+
+namespace {
+
+mp::process_options under_forkserver() {
+  mp::process_options options;
+  options.start_method = mp::start_method::forkserver;
+  return options;
+}
+
+void exit_with(int code) { mp::exit(code); }
+void sleep_long() { std::this_thread::sleep_for(60s); }
+void sleep_then_exit(int ms, int code) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  mp::exit(code);
+}
+
+void check_kernel_parent(int server) {
+  mp::exit(::getppid() == static_cast<pid_t>(server) ? 0 : 1);
+}
+
+void check_caller_context(std::string variable, std::string cwd, int mask) {
+  const char* value = std::getenv("MULTIPROC_FORKSERVER_TEST");
+  if (value == nullptr || variable != value) mp::exit(10);
+  char here[4096] = {};
+  if (::getcwd(here, sizeof here) == nullptr || cwd != here) mp::exit(11);
+  const mode_t now = ::umask(0);
+  if (static_cast<int>(now) != mask) mp::exit(12);
+  mp::exit(0);
+}
+
+void check_size(std::string big, std::size_t size) {
+  mp::exit(big.size() == size && big.front() == 'a' && big.back() == 'z' ? 0
+                                                                         : 1);
+}
+
+// True when `pid` is our child and has ended without being reaped.
+bool is_zombie_child(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info,
+                  WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid;
+}
+
+int run_child(mp::process_options options, void (*fn)(int), int arg) {
+  mp::process child(options, fn, arg);
+  child.start();
+  child.join();
+  return *child.exitcode();
+}
+
+TEST(StartForkserver, ServerIsNotAnActiveChildAndNeverAZombie) {
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 3), 3);
+  const pid_t server = mp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  EXPECT_TRUE(mp::active_children().empty());
+  EXPECT_EQ(::kill(server, 0), 0);  // alive
+  EXPECT_FALSE(is_zombie_child(server));
+  // One server per process: the next start uses the same one.
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 4), 4);
+  EXPECT_EQ(mp::detail::forkserver_pid(), server);
+}
+
+TEST(StartForkserver, ChildsKernelParentIsTheServer) {
+  mp::get_context(mp::start_method::forkserver);  // started, not waited for
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 0), 0);
+  const pid_t server = mp::detail::forkserver_pid();
+  EXPECT_EQ(run_child(under_forkserver(), check_kernel_parent,
+                      static_cast<int>(server)),
+            0);
+}
+
+TEST(StartForkserver, ChildTakesTheCallersContextAtStart) {
+  // The server was started before these changed: the child must still
+  // see them (Python's stale-environment gotcha, fixed).
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 0), 0);
+  char saved_cwd[4096] = {};
+  ASSERT_NE(::getcwd(saved_cwd, sizeof saved_cwd), nullptr);
+  ::setenv("MULTIPROC_FORKSERVER_TEST", "fresh", 1);
+  ASSERT_EQ(::chdir("/tmp"), 0);
+  const mode_t saved_mask = ::umask(027);
+  char tmp[4096] = {};
+  ASSERT_NE(::getcwd(tmp, sizeof tmp), nullptr);
+  mp::process child(under_forkserver(), check_caller_context,
+                    std::string("fresh"), std::string(tmp), 027);
+  child.start();
+  ::umask(saved_mask);
+  ASSERT_EQ(::chdir(saved_cwd), 0);
+  ::unsetenv("MULTIPROC_FORKSERVER_TEST");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST(StartForkserver, LargeArgumentsTravelInAMemfd) {
+  std::string big(3 << 20, 'm');
+  big.front() = 'a';
+  big.back() = 'z';
+  mp::process child(under_forkserver(), check_size, big, big.size());
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST(StartForkserver, ServerKilledMidFlight) {
+  // Children in flight when the server dies keep exact waits: their real
+  // code where the kernel keeps it (Linux 6.15+), else 255. A child that
+  // must die with its parent dies with the server. The next start makes a
+  // new server, and the dead one is reaped, never left a zombie.
+  mp::process running(under_forkserver(), sleep_then_exit, 300, 7);
+  mp::process_options bound = under_forkserver();
+  bound.kill_on_parent_death = true;
+  mp::process follower(bound, sleep_long);
+  running.start();
+  follower.start();
+  const pid_t server = mp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  EXPECT_TRUE(follower.join(late_bound(10s)));
+  const int follower_code = follower.exitcode().value_or(0);
+  EXPECT_TRUE(follower_code == -SIGKILL || follower_code == 255)
+      << follower_code;
+  EXPECT_TRUE(running.join(late_bound(10s)));
+  const int running_code = running.exitcode().value_or(0);
+  EXPECT_TRUE(running_code == 7 || running_code == 255) << running_code;
+  EXPECT_FALSE(is_zombie_child(server));
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 5), 5);
+  EXPECT_NE(mp::detail::forkserver_pid(), server);
+  EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST(StartForkserver, StartsFromEightThreadsAtOnce) {
+  constexpr int kThreads = 8;
+  std::vector<int> codes(kThreads, -1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([i, &codes] {
+      codes[static_cast<std::size_t>(i)] =
+          run_child(under_forkserver(), exit_with, 10 + i);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_EQ(codes[static_cast<std::size_t>(i)], 10 + i);
+  }
+}
+
+TEST(StartForkserverGuard, ThreadsAtTheGuardRefuseEveryStart) {
+  const mp::testing::helper_result result =
+      mp::testing::run_helper_at(MULTIPROC_FORKSERVER_HELPER, "threads");
+  const std::string refusal =
+      "forkserver usage_error: the forkserver cannot start: the program has 2 "
+      "threads at its first multiproc call; make "
+      "multiproc::set_start_method() the first statement of main, or use "
+      "'spawn'\n";
+  EXPECT_EQ(result.output, refusal + refusal + "spawn exitcode 0\n");
+  EXPECT_TRUE(WIFEXITED(result.status) && WEXITSTATUS(result.status) == 0);
+}
+
+TEST(StartForkserverGuard, CopyReturningFromMainBeforeTheGuard) {
+  const mp::testing::helper_result result =
+      mp::testing::run_helper_at(MULTIPROC_FORKSERVER_HELPER, "return");
+  const std::string refusal =
+      "forkserver usage_error: multiproc: a process started by 'forkserver' "
+      "returned from main before its first multiproc call\n";
+  // A spawned copy of this program returns from main too.
+  EXPECT_EQ(result.output,
+            refusal + refusal +
+                "multiproc: a process started by 'spawn' returned from main "
+                "before its first multiproc call\nspawn exitcode 1\n");
+}
+
+}  // namespace
