@@ -8,16 +8,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <multiproc/multiproc.hpp>
 #include <regex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "launch/forkserver_client.hpp"
+#include "posix/sys.hpp"
 #include "support/run_helper.hpp"
 #include "support/timing.hpp"
 
@@ -151,6 +154,24 @@ TEST(StartForkserver, ServerKilledMidFlight) {
   EXPECT_EQ(run_child(under_forkserver(), exit_with, 5), 5);
   EXPECT_NE(mp::detail::forkserver_pid(), server);
   EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST(StartForkserver, ServerLostMidRequestLeavesTheStartUnstarted) {
+  // The reply never comes (as when the server dies with the request): the
+  // start throws std::system_error and stays unstarted; the server, no
+  // longer trusted, is replaced by the next start.
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 1), 1);
+  const pid_t server = mp::detail::forkserver_pid();
+  mp::process child(under_forkserver(), exit_with, 2);
+  mp::detail::sys::inject_failure(mp::detail::sys::call::recvmsg, ECONNRESET);
+  EXPECT_THROW(child.start(), std::system_error);
+  EXPECT_EQ(child.pid(), std::nullopt);
+  EXPECT_TRUE(mp::active_children().empty());
+  EXPECT_FALSE(is_zombie_child(server));
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 2);
+  EXPECT_NE(mp::detail::forkserver_pid(), server);
 }
 
 TEST(StartForkserver, StartsFromEightThreadsAtOnce) {
