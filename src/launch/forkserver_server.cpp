@@ -56,7 +56,7 @@ void send_hello(int socket, bool refused, std::string_view reason) noexcept {
   std::memcpy(message, &header, sizeof header);
   const std::size_t text =
       std::min(reason.size(), sizeof message - sizeof header);
-  std::memcpy(message + sizeof header, reason.data(), text);
+  if (text != 0) std::memcpy(message + sizeof header, reason.data(), text);
   (void)fd_passing::send(
       socket, std::as_bytes(std::span(message, sizeof header + text)), {});
 }
