@@ -1,9 +1,17 @@
 #include "launch/forkserver_protocol.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <span>
+
 #include "multiproc/codec.hpp"
+#include "posix/io.hpp"
+#include "posix/sys.hpp"
+#include "posix/unique_fd.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -13,6 +21,26 @@ namespace {
 constexpr int kLastSignal = 64;
 
 std::uint64_t signal_bit(int signo) { return std::uint64_t{1} << (signo - 1); }
+
+// The "Umask:" line of /proc/self/status (Linux 4.7+): umask(2) can only
+// read the mask by setting it, and another thread creating a file in
+// between would get the wrong one. Without /proc, that racy way.
+mode_t current_umask() {
+  unique_fd status(sys::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+  char text[512] = {};  // "Umask:" is the second line
+  std::size_t got = 0;
+  if (status &&
+      io::read_some(status.get(),
+                    std::as_writable_bytes(std::span(text, sizeof text - 1)),
+                    got) == 0) {
+    if (const char* line = std::strstr(text, "\nUmask:")) {
+      return static_cast<mode_t>(std::strtoul(line + 7, nullptr, 8));
+    }
+  }
+  const mode_t current = ::umask(022);
+  ::umask(current);
+  return current;
+}
 
 }  // namespace
 
@@ -45,10 +73,7 @@ caller_context capture_caller_context(std::vector<std::byte> bootstrap,
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     context.environment.emplace_back(*e);
   }
-  // umask(2) can only be read by setting it; put it straight back.
-  const mode_t current = ::umask(022);
-  ::umask(current);
-  context.umask = current;
+  context.umask = current_umask();
   sigset_t blocked;
   if (mask != nullptr) {
     blocked = *mask;
