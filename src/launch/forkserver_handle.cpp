@@ -13,6 +13,7 @@
 #include "limits/usage_from.hpp"
 #include "posix/fd_passing.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/this_pid.hpp"
 
 namespace multiproc::inline v0::detail {
 namespace {
@@ -23,9 +24,21 @@ constexpr auto kReportWait = std::chrono::seconds(30);
 
 }  // namespace
 
+forkserver_child::forkserver_child(pid_t pid, unique_fd pidfd,
+                                   unique_fd report) noexcept
+    : pid_(pid),
+      owner_(this_pid()),
+      pidfd_(std::move(pidfd)),
+      report_(std::move(report)) {}
+
 int forkserver_child::poll(child_status& out) noexcept {
   if (exitcode_) {
     out = {true, exitcode_, usage_};
+    return 0;
+  }
+  if (owner_ != this_pid()) {
+    out = {pidfd_ && pidfd::has_ended(pidfd_.get()), std::nullopt,
+           std::nullopt};
     return 0;
   }
   if (!pidfd_ || !pidfd::has_ended(pidfd_.get())) {

@@ -15,14 +15,16 @@ namespace multiproc::inline v0::detail {
 class forkserver_child final : public child_handle {
  public:
   /// `pidfd` was proven by the server; `report` reads its exit_report.
-  forkserver_child(pid_t pid, unique_fd pidfd, unique_fd report) noexcept
-      : pid_(pid), pidfd_(std::move(pidfd)), report_(std::move(report)) {}
+  forkserver_child(pid_t pid, unique_fd pidfd, unique_fd report) noexcept;
 
   pid_t pid() const noexcept override { return pid_; }
   int sentinel() const noexcept override { return pidfd_.get(); }
   /// Once the pidfd is readable, waits (briefly: the server reaps at once)
   /// for the report. End of file without one means the server died: the
-  /// code the kernel recorded (Linux 6.15+), else kExitcodeUnknown.
+  /// code the kernel recorded (Linux 6.15+), else kExitcodeUnknown. In
+  /// any other process (a copy of this handle inherited through fork):
+  /// whether the pidfd is readable, with no code, and the report is left
+  /// for its owner.
   int poll(child_status& out) noexcept override;
   int send_signal(int signo) noexcept override;
   void close() noexcept override {
@@ -32,6 +34,7 @@ class forkserver_child final : public child_handle {
 
  private:
   const pid_t pid_;
+  const pid_t owner_;  // the process that started it, which reads the report
   unique_fd pidfd_;
   unique_fd report_;
   std::optional<int> exitcode_;
