@@ -32,7 +32,7 @@ struct hello {
 
 /// Payloads larger than this travel in a memfd (the socket's buffer bounds
 /// one message).
-inline constexpr std::size_t kInlinePayload = 32 * 1024;
+inline constexpr std::size_t kInlinePayload = std::size_t{32} << 10;
 
 struct request_header {
   std::uint32_t magic = kMagic;
