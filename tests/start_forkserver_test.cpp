@@ -56,6 +56,20 @@ void check_caller_context(std::string variable, std::string cwd, int mask) {
   mp::exit(0);
 }
 
+// 0 when SIGINT is at its default (the server ignores it), SIGUSR1 is
+// ignored and SIGUSR2 blocked, as the caller had them at start().
+void check_caller_signals() {
+  struct sigaction action {};
+  ::sigaction(SIGINT, nullptr, &action);
+  if (action.sa_handler != SIG_DFL) mp::exit(20);
+  ::sigaction(SIGUSR1, nullptr, &action);
+  if (action.sa_handler != SIG_IGN) mp::exit(21);
+  sigset_t blocked;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &blocked);
+  if (sigismember(&blocked, SIGUSR2) != 1) mp::exit(22);
+  mp::exit(0);
+}
+
 void check_size(std::string big, std::size_t size) {
   mp::exit(big.size() == size && big.front() == 'a' && big.back() == 'z' ? 0
                                                                          : 1);
@@ -114,6 +128,21 @@ TEST(StartForkserver, ChildTakesTheCallersContextAtStart) {
   ::umask(saved_mask);
   ASSERT_EQ(::chdir(saved_cwd), 0);
   ::unsetenv("MULTIPROC_FORKSERVER_TEST");
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST(StartForkserver, ChildTakesTheCallersSignalsAtStart) {
+  EXPECT_EQ(run_child(under_forkserver(), exit_with, 0), 0);
+  ::signal(SIGUSR1, SIG_IGN);
+  sigset_t usr2, saved;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  ::pthread_sigmask(SIG_BLOCK, &usr2, &saved);
+  mp::process child(under_forkserver(), check_caller_signals);
+  child.start();
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  ::signal(SIGUSR1, SIG_DFL);
   child.join();
   EXPECT_EQ(child.exitcode(), 0);
 }

@@ -40,13 +40,19 @@ std::vector<std::byte> read_memfd(int fd) {
 
 // exec semantics: what the caller ignores stays ignored, every other
 // disposition (the server's SIGINT, any handler main installed before the
-// guard) starts at its default; then the caller's mask.
-void apply_signals(const forkserver::caller_context& context) {
+// guard) starts at its default; then the caller's mask. Only dispositions
+// that differ from the server's are touched.
+void apply_signals(const forkserver::caller_context& context,
+                   const server_child_start& start) {
   for (int signo = 1; signo <= 64; ++signo) {
     if (signo == SIGKILL || signo == SIGSTOP) continue;
-    const bool ignored = ((context.ignored >> (signo - 1)) & 1U) != 0;
+    const auto bit = std::uint64_t{1} << (signo - 1);
+    const bool want_ignored = (context.ignored & bit) != 0;
+    const bool is_ignored = (start.server_ignored & bit) != 0;
+    const bool is_handled = (start.server_handled & bit) != 0;
+    if (want_ignored == is_ignored && !is_handled) continue;
     struct sigaction action {};
-    action.sa_handler = ignored ? SIG_IGN : SIG_DFL;
+    action.sa_handler = want_ignored ? SIG_IGN : SIG_DFL;
     ::sigaction(signo, &action, nullptr);  // glibc's own signals refuse
   }
   sigset_t mask;
@@ -124,7 +130,7 @@ int place_fds(const std::vector<int>& sources, const std::vector<int>& targets,
   if (fds.size() - first_passed != decoded.child_fds.size()) {
     die("the start request is corrupt");
   }
-  apply_signals(context);
+  apply_signals(context, start);
   ::umask(static_cast<mode_t>(context.umask));
   if (::fchdir(fds[request_fd::cwd_fd].get()) != 0) {
     die("cannot enter the caller's working directory");
@@ -146,6 +152,22 @@ int place_fds(const std::vector<int>& sources, const std::vector<int>& targets,
 }
 
 }  // namespace
+
+void measure_dispositions(std::uint64_t& ignored,
+                          std::uint64_t& handled) noexcept {
+  ignored = 0;
+  handled = 0;
+  for (int signo = 1; signo <= 64; ++signo) {
+    struct sigaction action {};
+    if (::sigaction(signo, nullptr, &action) != 0) continue;
+    const auto bit = std::uint64_t{1} << (signo - 1);
+    if (action.sa_handler == SIG_IGN) {
+      ignored |= bit;
+    } else if (action.sa_handler != SIG_DFL) {
+      handled |= bit;
+    }
+  }
+}
 
 void become_server_child(const server_child_start& start,
                          serve_function serve) noexcept {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -22,7 +23,15 @@ struct server_child_start {
   std::vector<unique_fd>& fds;
   int caller_pidfd;  // the server's, handed down for parent_process()
   pid_t server_pid;
+  /// The server's own dispositions (bit n-1 for signal n), which the child
+  /// starts with: only those that differ from the caller's are changed.
+  std::uint64_t server_ignored;
+  std::uint64_t server_handled;
 };
+
+/// The server's dispositions now, for server_child_start.
+void measure_dispositions(std::uint64_t& ignored,
+                          std::uint64_t& handled) noexcept;
 
 /// In the fresh child: puts the caller's context in place, then calls
 /// `serve`. A request it cannot apply ends the child with exit code 1 and

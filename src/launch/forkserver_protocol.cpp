@@ -22,24 +22,49 @@ constexpr int kLastSignal = 64;
 
 std::uint64_t signal_bit(int signo) { return std::uint64_t{1} << (signo - 1); }
 
-// The "Umask:" line of /proc/self/status (Linux 4.7+): umask(2) can only
-// read the mask by setting it, and another thread creating a file in
-// between would get the wrong one. Without /proc, that racy way.
-mode_t current_umask() {
+// Two lines of /proc/self/status (Linux 4.7+ for Umask): umask(2) can
+// only read the mask by setting it, and another thread creating a file in
+// between would get the wrong one; SigIgn says in one read what 64
+// sigaction(2) calls would. Without /proc, those ways.
+struct process_status {
+  mode_t umask;
+  std::uint64_t ignored;
+};
+
+bool read_status(process_status& out) {
   unique_fd status(sys::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
-  char text[512] = {};  // "Umask:" is the second line
+  if (!status) return false;
+  char text[2048] = {};  // Umask is the second line, SigIgn about the 35th
   std::size_t got = 0;
-  if (status &&
-      io::read_some(status.get(),
-                    std::as_writable_bytes(std::span(text, sizeof text - 1)),
-                    got) == 0) {
-    if (const char* line = std::strstr(text, "\nUmask:")) {
-      return static_cast<mode_t>(std::strtoul(line + 7, nullptr, 8));
+  std::size_t used = 0;
+  while (used < sizeof text - 1) {
+    const std::span<char> rest(text + used, sizeof text - 1 - used);
+    if (io::read_some(status.get(), std::as_writable_bytes(rest), got) != 0 ||
+        got == 0) {
+      break;
+    }
+    used += got;
+  }
+  const char* umask_line = std::strstr(text, "\nUmask:");
+  const char* ignored_line = std::strstr(text, "\nSigIgn:");
+  if (umask_line == nullptr || ignored_line == nullptr) return false;
+  out.umask = static_cast<mode_t>(std::strtoul(umask_line + 7, nullptr, 8));
+  out.ignored = std::strtoull(ignored_line + 8, nullptr, 16);
+  return true;
+}
+
+process_status status_without_proc() {
+  process_status out{};
+  out.umask = ::umask(022);
+  ::umask(out.umask);
+  for (int signo = 1; signo <= kLastSignal; ++signo) {
+    struct sigaction action {};
+    if (::sigaction(signo, nullptr, &action) == 0 &&
+        action.sa_handler == SIG_IGN) {
+      out.ignored |= signal_bit(signo);
     }
   }
-  const mode_t current = ::umask(022);
-  ::umask(current);
-  return current;
+  return out;
 }
 
 }  // namespace
@@ -73,7 +98,10 @@ caller_context capture_caller_context(std::vector<std::byte> bootstrap,
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     context.environment.emplace_back(*e);
   }
-  context.umask = current_umask();
+  process_status status{};
+  if (!read_status(status)) status = status_without_proc();
+  context.umask = status.umask;
+  context.ignored = status.ignored;
   sigset_t blocked;
   if (mask != nullptr) {
     blocked = *mask;
@@ -82,11 +110,6 @@ caller_context capture_caller_context(std::vector<std::byte> bootstrap,
   }
   for (int signo = 1; signo <= kLastSignal; ++signo) {
     if (sigismember(&blocked, signo) == 1) context.blocked |= signal_bit(signo);
-    struct sigaction action {};
-    if (::sigaction(signo, nullptr, &action) == 0 &&
-        action.sa_handler == SIG_IGN) {
-      context.ignored |= signal_bit(signo);
-    }
   }
   return context;
 }

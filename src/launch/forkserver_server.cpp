@@ -64,9 +64,10 @@ void send_hello(int socket, bool refused, std::string_view reason) noexcept {
 class server {
  public:
   server(int socket, unique_fd caller_pidfd, serve_function serve) noexcept
-      : socket_(socket),
-        caller_pidfd_(std::move(caller_pidfd)),
-        serve_(serve) {}
+      : socket_(socket), caller_pidfd_(std::move(caller_pidfd)), serve_(serve) {
+    // Once: the dispositions do not change while the server runs.
+    measure_dispositions(ignored_, handled_);
+  }
 
   [[noreturn]] void run() noexcept {
     std::vector<pollfd> watched;
@@ -152,8 +153,9 @@ class server {
           header.in_memfd != 0
               ? std::span<const std::byte>()
               : std::span<const std::byte>(buffer + sizeof header, header.size);
-      become_server_child({inline_payload, fds, caller_pidfd_.get(), self},
-                          serve_);
+      become_server_child(
+          {inline_payload, fds, caller_pidfd_.get(), self, ignored_, handled_},
+          serve_);
     }
     unique_fd pidfd;
     if (int e = pidfd::open_child(pid, pidfd)) {
@@ -186,6 +188,8 @@ class server {
   const unique_fd caller_pidfd_;  // handed down for parent_process()
   const serve_function serve_;
   std::vector<served_child> children_;
+  std::uint64_t ignored_ = 0;
+  std::uint64_t handled_ = 0;
 };
 
 }  // namespace
