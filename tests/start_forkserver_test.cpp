@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <multiproc/multiproc.hpp>
 #include <string>
 #include <system_error>
@@ -19,7 +20,10 @@
 #include <vector>
 
 #include "launch/forkserver_client.hpp"
+#include "launch/launcher_for.hpp"
+#include "launch/portable_request.hpp"
 #include "posix/sys.hpp"
+#include "start/portable_start.hpp"
 #include "support/run_helper.hpp"
 #include "support/timing.hpp"
 
@@ -73,6 +77,22 @@ void check_caller_signals() {
 void check_size(std::string big, std::size_t size) {
   mp::exit(big.size() == size && big.front() == 'a' && big.back() == 'z' ? 0
                                                                          : 1);
+}
+
+// Writes "ok" on fd 7 (a passed fd) and exits with the number of open fds
+// above 2 besides it and the library's pidfd of its creator.
+void write_on_passed_fd() {
+  if (::write(7, "ok", 2) != 2) mp::exit(100);
+  int others = 0;
+  for (int fd = 3; fd < 1024; ++fd) {
+    if (fd == 7 || ::fcntl(fd, F_GETFD) < 0) continue;
+    char link[64] = {};
+    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+    if (n > 0 && std::string(link).find("pidfd") != std::string::npos) continue;
+    ++others;
+  }
+  mp::exit(others);
 }
 
 // True when `pid` is our child and has ended without being reaped.
@@ -200,6 +220,40 @@ TEST(StartForkserver, ServerLostMidRequestLeavesTheStartUnstarted) {
   child.join();
   EXPECT_EQ(child.exitcode(), 2);
   EXPECT_NE(mp::detail::forkserver_pid(), server);
+}
+
+TEST(StartForkserver, PassedFdsAndOnlyThoseReachTheChild) {
+  // The launcher seam directly (pools and async pass fds this way): a pipe
+  // end placed at 7 by the server's child, nothing else beside 0-2.
+  int ends[2];
+  ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+  const int unpassed = ::open("/dev/null", O_RDONLY);  // no FD_CLOEXEC
+  mp::process self(under_forkserver(), write_on_passed_fd);
+  mp::detail::portable_request portable;
+  mp::detail::make_portable_request(self, *self.state(),
+                                    mp::start_method::forkserver, "MainProcess",
+                                    portable);
+  const std::vector<mp::detail::passed_fd> fds{{ends[1], 7}};
+  mp::detail::launch_request request;
+  request.portable = &portable;
+  request.fds = fds;
+  std::unique_ptr<mp::detail::child_handle> child;
+  ASSERT_EQ(mp::detail::launcher_for(mp::start_method::forkserver)
+                .launch(request, child),
+            0);
+  ::close(ends[1]);
+  ::close(unpassed);
+  char got[3] = {};
+  EXPECT_EQ(::read(ends[0], got, 2), 2);
+  EXPECT_STREQ(got, "ok");
+  ::close(ends[0]);
+  bool ended = false;
+  ASSERT_EQ(child->wait(std::nullopt, ended), 0);
+  mp::detail::child_status status;
+  ASSERT_EQ(child->poll(status), 0);
+  EXPECT_TRUE(status.ended);
+  EXPECT_EQ(status.exitcode, 0);
+  child->close();
 }
 
 TEST(StartForkserver, StartsFromEightThreadsAtOnce) {
