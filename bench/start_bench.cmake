@@ -1,4 +1,4 @@
-# Part 5 figures: start+join by start method (fork, spawn).
+# Part 5 figures: start+join by start method (fork, forkserver, spawn).
 add_executable(multiproc_start_bench ${CMAKE_CURRENT_LIST_DIR}/start_bench.cpp)
 target_link_libraries(multiproc_start_bench PRIVATE multiproc)
 multiproc_set_warnings(multiproc_start_bench)

@@ -1,9 +1,13 @@
 // Start+join by start method (API.md Part 5 speed rows): fork beside
-// spawn, from a small parent and from one holding 200 MB touched with 4
-// threads running. One row per case: median, p10, p90 over N runs, in us.
-// Numbers only; never a test threshold.
+// forkserver and spawn, from a small parent and from one holding 200 MB
+// touched with 4 threads running, and the first forkserver start+join of a
+// fresh process (its server's exec included). One row per case: median,
+// p10, p90 over N runs, in us. Numbers only; never a test threshold.
 //
 //   multiproc_start_bench [runs]     default 200
+//   multiproc_start_bench --first    (internal) one first forkserver start
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <multiproc/multiproc.hpp>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -44,7 +49,8 @@ void report(const char* name, std::vector<double> samples) {
 
 void run_cases(const char* parent, int runs) {
   for (mp::start_method method :
-       {mp::start_method::fork, mp::start_method::spawn}) {
+       {mp::start_method::fork, mp::start_method::forkserver,
+        mp::start_method::spawn}) {
     std::vector<double> samples;
     for (int i = 0; i < runs; ++i) samples.push_back(start_join_us(method));
     char name[64];
@@ -54,12 +60,36 @@ void run_cases(const char* parent, int runs) {
   }
 }
 
+// The first forkserver start+join of a process, its server's exec
+// included: each sample is a fresh copy of this program (--first), which
+// prints its one number.
+void run_first_starts(int runs) {
+  char self[4096] = {};
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  const std::string command = std::string(self) + " --first";
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    FILE* out = ::popen(command.c_str(), "r");
+    if (out == nullptr) return;
+    double us = 0;
+    if (std::fscanf(out, "%lf", &us) == 1) samples.push_back(us);
+    ::pclose(out);
+  }
+  if (!samples.empty()) report("forkserver, first start (exec)", samples);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   mp::detail::serve_if_started_by_exec();  // the guard, without fixing a method
+  if (argc > 1 && std::strcmp(argv[1], "--first") == 0) {
+    std::printf("%.0f\n", start_join_us(mp::start_method::forkserver));
+    return 0;
+  }
   const int runs = argc > 1 ? std::atoi(argv[1]) : 200;
   run_cases("small parent", runs);
+  run_first_starts(runs / 10 > 10 ? runs / 10 : 10);
 
   // 200 MB touched, 4 threads spinning on their own memory.
   std::vector<char> big(std::size_t{200} << 20);

@@ -302,6 +302,15 @@ EXAMPLES = {
         ],
         wall=(0.95, 6),
     ),
+    "52_join_forkserver": dict(
+        lines=[
+            line(0, OUT, WAITING, at=(0, 2)),
+            line(1, OUT, r"All done in the new process \(set by the "
+                 r"initialiser\)", at=(0.95, 4)),
+            line(2, OUT, r"Main: Continuing on, exitcode 0", at=(0.95, 4)),
+        ],
+        wall=(0.95, 6),
+    ),
     "51_threaded_server_spawn": dict(
         lines=[
             line(0, OUT, r"request 0: child exitcode 10"),

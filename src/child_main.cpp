@@ -61,7 +61,8 @@ void child_main(void* raw_context) noexcept {
     const std::shared_ptr<process_state>& self = context.self->state();
     // Another thread of the parent may have held this lock at fork time.
     new (&self->mutex) std::mutex;
-    registry::reset_in_child(self, {&context.parent_name, context.parent_pid});
+    registry::reset_in_child(
+        self, {&context.parent_name, context.parent_pid, context.parent_pidfd});
     t_child_main_thread = true;
     try {
       context.self->run();

@@ -19,6 +19,9 @@ struct child_context {
   process* self;            // the object that was started
   std::string parent_name;  // current_process().name() in the parent
   pid_t parent_pid;
+  /// The creator's pidfd when it is not our kernel parent (a forkserver
+  /// child's, handed down by the server); -1 otherwise.
+  int parent_pidfd = -1;
 };
 
 /// The child's entry point (launch_request::child_main). `context` is a

@@ -15,7 +15,9 @@
 
 #include "child_main.hpp"
 #include "launch/exec_bootstrap.hpp"
+#include "launch/forkserver_client.hpp"
 #include "launch/launcher.hpp"
+#include "launch/launcher_for.hpp"
 #include "launch/portable_request.hpp"
 #include "launch/start_process.hpp"
 #include "posix/demangle.hpp"
@@ -145,6 +147,8 @@ void start_process(process& self, const launch_options& options) {
   if (method != start_method::fork) {
     try {
       make_portable_request(self, s, method, parent_name, portable);
+      // A server that refuses to serve says why here (usage_error).
+      if (method == start_method::forkserver) ensure_forkserver_ready();
     } catch (...) {
       std::lock_guard lock(s.mutex);
       s.starting = false;
@@ -173,9 +177,7 @@ void start_process(process& self, const launch_options& options) {
   if (method != start_method::fork) request.portable = &portable;
   flush_standard_streams();
   std::unique_ptr<child_handle> child;
-  launcher& chosen =
-      method == start_method::fork ? default_launcher() : spawn_launcher();
-  int err = chosen.launch(request, child);
+  int err = launcher_for(method).launch(request, child);
 
   unique_callable dropped_target;
   bool registered_in_vain = err != 0;
@@ -198,9 +200,11 @@ void start_process(process& self, const launch_options& options) {
   }
   if (registered_in_vain) reg.forget_child(&s);
   if (err != 0) {
-    throw std::system_error(
-        err, std::generic_category(),
-        method == start_method::fork ? "fork" : "posix_spawn");
+    throw std::system_error(err, std::generic_category(),
+                            method == start_method::fork ? "fork"
+                            : method == start_method::forkserver
+                                ? "forkserver"
+                                : "posix_spawn");
   }
 }
 

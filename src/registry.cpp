@@ -86,7 +86,12 @@ std::shared_ptr<process_state> registry::parent() {
   // our parent; otherwise it had died (and the pid could already name
   // another process), so there is nothing to watch: it has ended.
   unique_fd fd;
-  if (pidfd::open_any(creator_->pid, fd) == 0 && ::getppid() == creator_->pid) {
+  if (creator_->pidfd >= 0) {
+    view->child =
+        kernel_child::watch(creator_->pid, unique_fd(creator_->pidfd));
+    creator_->pidfd = -1;
+  } else if (pidfd::open_any(creator_->pid, fd) == 0 &&
+             ::getppid() == creator_->pid) {
     view->child = kernel_child::watch(creator_->pid, std::move(fd));
   } else {
     view->ended = true;

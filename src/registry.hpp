@@ -33,6 +33,10 @@ class registry {
   struct creator {
     const std::string* name;
     pid_t pid;
+    /// A proven pidfd of the creator, taken over by parent_process(), when
+    /// the creator is not our kernel parent (a forkserver child); -1: it
+    /// is, and the pidfd is opened and checked against getppid().
+    int pidfd = -1;
   };
 
   /// Replaces this process's registry right after fork, in the child.

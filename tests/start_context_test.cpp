@@ -21,8 +21,14 @@ TEST(StartContext, DefaultContextIsTheDefaultMethod) {
   EXPECT_EQ(mp::get_context().start_method(), mp::start_method::spawn);
 }
 
-TEST(StartContext, ForkserverIsRefusedInThisBuild) {
-  EXPECT_THROW(mp::get_context(mp::start_method::forkserver), mp::usage_error);
+TEST(StartContext, ForkServerProcessIsNamedAndRunsUnderForkserver) {
+  const mp::context ctx = mp::get_context(mp::start_method::forkserver);
+  EXPECT_EQ(ctx.start_method(), mp::start_method::forkserver);
+  mp::process p = ctx.process(check_name, std::string("ForkServerProcess-1"));
+  EXPECT_EQ(p.name(), "ForkServerProcess-1");
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 0);
 }
 
 TEST(StartContext, SpawnProcessIsNamedAndRunsUnderSpawn) {

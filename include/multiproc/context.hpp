@@ -87,8 +87,10 @@ class context {
 /// Like set_start_method, the guard of a spawned copy of the program.
 /// Errors: none of its own.
 context get_context();
-/// Python: multiprocessing.get_context(method).
-/// Errors: usage_error for forkserver (not in this build).
+/// Python: multiprocessing.get_context(method). forkserver: starts this
+/// process's forkserver if it is not running, without waiting for it.
+/// Errors: none of its own (a forkserver that cannot start makes the
+/// first start throw).
 context get_context(start_method method);
 
 }  // namespace multiproc::inline v0

@@ -34,11 +34,12 @@ enum class start_method { fork, forkserver, spawn };
 std::string_view to_string(start_method method) noexcept;
 
 /// Python: set_start_method(method, force=False). Call it as the first
-/// statement of main: in a copy of the program started by spawn it is the
-/// guard, where the copy becomes the child and never returns.
+/// statement of main: in a copy of the program started by spawn or
+/// forkserver it is the guard, where the copy becomes the child (or the
+/// forkserver) and never returns. `forkserver`: starts this process's
+/// forkserver now, without waiting for it (a start waits).
 /// Errors: usage_error("context has already been set") on a second call, or
-/// after a process was started, unless `force`; usage_error for
-/// `forkserver`, which this build does not have yet.
+/// after a process was started, unless `force`.
 /// Thread safety: any thread.
 void set_start_method(start_method method, bool force = false);
 

@@ -3,6 +3,8 @@
 // whose number the environment variable kExecMarker carries.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -28,6 +30,24 @@ struct decoded_bootstrap {
 
 /// Errors: codec_error when the bytes are not a bootstrap.
 decoded_bootstrap decode_bootstrap(std::span<const std::byte> bytes);
+
+/// Where a child that runs the portable request came from, for the serve
+/// path both exec'd methods share (start/exec_child.cpp).
+struct exec_origin {
+  const char* method;  // "spawn" or "forkserver", for messages
+  /// The getppid() a kill_on_parent_death child must see once it armed
+  /// PR_SET_PDEATHSIG: its creator (spawn) or the forkserver.
+  pid_t kernel_parent = 0;
+  /// The creator's pidfd, handed down by a forkserver that proved it; -1:
+  /// the child opens one itself (its creator is its kernel parent).
+  int parent_pidfd = -1;
+};
+
+/// The serve path: becomes the child the request describes (never
+/// returns; a function pointer type cannot say [[noreturn]]).
+using serve_function = void (*)(decoded_bootstrap& boot,
+                                decoded_request& request,
+                                const exec_origin& origin) noexcept;
 
 /// The program's argv as main received it (captured while it loaded), so
 /// that a spawned copy sees what its parent saw; null when unknown (the

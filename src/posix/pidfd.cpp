@@ -52,6 +52,18 @@ constexpr __u64 kPidfdInfoExit = 1ULL << 3;
 constexpr int kRecordTries = 100;
 constexpr timespec kRecordPause{0, 200'000};  // 100 x 200 us = 20 ms at most
 
+timespec to_timespec(std::chrono::nanoseconds left) noexcept {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  auto secs = duration_cast<seconds>(left);
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(secs.count());
+  ts.tv_nsec = static_cast<long>((left - secs).count());
+  return ts;
+}
+
+}  // namespace
+
 std::optional<int> recorded_exit_code(int fd) noexcept {
   for (int attempt = 0; attempt < kRecordTries; ++attempt) {
     pidfd_info_v0 info{};
@@ -68,18 +80,6 @@ std::optional<int> recorded_exit_code(int fd) noexcept {
   }
   return std::nullopt;
 }
-
-timespec to_timespec(std::chrono::nanoseconds left) noexcept {
-  using std::chrono::duration_cast;
-  using std::chrono::seconds;
-  auto secs = duration_cast<seconds>(left);
-  timespec ts{};
-  ts.tv_sec = static_cast<time_t>(secs.count());
-  ts.tv_nsec = static_cast<long>((left - secs).count());
-  return ts;
-}
-
-}  // namespace
 
 int exitcode_from(int code, int status) noexcept {
   if (code == CLD_EXITED) return status;

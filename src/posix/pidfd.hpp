@@ -58,6 +58,12 @@ int wait_readable(std::span<pollfd> fds, std::optional<deadline> until,
 /// True when `fd` is readable now (the process has ended).
 bool has_ended(int fd) noexcept;
 
+/// The exit code the kernel recorded for the ended process behind `fd`
+/// when its reaper released it (PIDFD_INFO_EXIT, Linux 6.15+), whoever the
+/// reaper was; looked for again briefly, as the record lags the reap.
+/// Empty on older kernels, and for a process not yet reaped.
+std::optional<int> recorded_exit_code(int fd) noexcept;
+
 /// Turns a waitid() siginfo into Python's exit code: n for exit(n), -N for
 /// death by signal N.
 int exitcode_from(int code, int status) noexcept;

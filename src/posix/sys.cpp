@@ -224,4 +224,12 @@ int posix_spawn(pid_t* pid, const char* path,
   return ::posix_spawn(pid, path, actions, attributes, argv, envp);
 }
 
+ssize_t sendmsg(int fd, const struct msghdr* message, int flags) noexcept {
+  return fails(call::sendmsg) ? -1 : ::sendmsg(fd, message, flags);
+}
+
+ssize_t recvmsg(int fd, struct msghdr* message, int flags) noexcept {
+  return fails(call::recvmsg) ? -1 : ::recvmsg(fd, message, flags);
+}
+
 }  // namespace multiproc::inline v0::detail::sys

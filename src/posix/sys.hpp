@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -65,6 +66,9 @@ enum class call {
   shm_unlink,
   // Start methods that exec the program (src/launch/spawn_launcher.cpp).
   posix_spawn,
+  // Fd passing to and from the forkserver (src/launch/forkserver_*.cpp).
+  sendmsg,
+  recvmsg,
   count_  // number of entries; keep last
 };
 
@@ -133,5 +137,9 @@ int posix_spawn(pid_t* pid, const char* path,
                 const posix_spawn_file_actions_t* actions,
                 const posix_spawnattr_t* attributes, char* const argv[],
                 char* const envp[]) noexcept;
+
+/// sendmsg(2) and recvmsg(2), for messages that carry fds (SCM_RIGHTS).
+ssize_t sendmsg(int fd, const struct msghdr* message, int flags) noexcept;
+ssize_t recvmsg(int fd, struct msghdr* message, int flags) noexcept;
 
 }  // namespace multiproc::inline v0::detail::sys

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "launch/forkserver_client.hpp"
 #include "multiproc/errors.hpp"
 #include "process_state.hpp"
 
@@ -32,11 +33,7 @@ context get_context() {
 
 context get_context(start_method method) {
   detail::serve_if_started_by_exec();
-  if (method == start_method::forkserver) {
-    throw usage_error(
-        "the 'forkserver' start method is not available in this build; use "
-        "'spawn' or 'fork'");
-  }
+  if (method == start_method::forkserver) detail::start_forkserver_early();
   return context(method);
 }
 

@@ -1,8 +1,10 @@
-// The guard: in a copy of the program started by spawn, the first
-// multiproc call that may start processes becomes the child. It reads the
-// bootstrap the launcher left at the fd the marker names, takes the
-// child's place in the registry and runs the target through child_main,
-// so that the exit steps and the uncaught-exception report are fork's.
+// The guard: in a copy of the program started by exec, the first multiproc
+// call that may start processes becomes what the copy was made for. A spawn
+// child reads the bootstrap the launcher left at the fd the marker names; a
+// forkserver copy becomes the server, whose children arrive here by fork
+// with their bootstrap in hand. Both then take the child's place in the
+// registry and run the target through child_main (serve_decoded), so that
+// the exit steps and the uncaught-exception report are fork's.
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -17,6 +19,8 @@
 
 #include "child_main.hpp"
 #include "launch/exec_bootstrap.hpp"
+#include "launch/forkserver_protocol.hpp"
+#include "launch/forkserver_server.hpp"
 #include "multiproc/detail/portable_call.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/start_method.hpp"
@@ -31,8 +35,11 @@ namespace {
 
 // Read while the program loads: the marker's fd, -1 when this copy is not
 // a child made by exec. Static initialisers run before main, so this is
-// set before any guard can be reached.
+// set before any guard can be reached. A forkserver copy's fd is its
+// socket, and it knows the pid of the process it serves.
 int g_boot_fd = -1;
+bool g_is_server = false;
+pid_t g_server_caller = 0;
 bool g_served = false;
 
 [[noreturn]] void die(const char* what) noexcept {
@@ -46,18 +53,47 @@ bool g_served = false;
 // The copy ran to the end of main without reaching a guard.
 void returned_before_guard() noexcept {
   if (g_served) return;
-  die("a process started by 'spawn' returned from main before its first "
-      "multiproc call");
+  const char* what =
+      g_is_server
+          ? "a process started by 'forkserver' returned from main before its "
+            "first multiproc call"
+          : "a process started by 'spawn' returned from main before its first "
+            "multiproc call";
+  // The process waiting for this server throws it as its usage_error.
+  if (g_is_server)
+    refuse_to_serve(g_boot_fd, std::string("multiproc: ") + what);
+  die(what);
+}
+
+// "<fd>" (spawn) or "forkserver:<fd>:<caller pid>".
+bool parse_marker(const char* value) noexcept {
+  const std::size_t prefix = std::strlen(forkserver::kServerMarkerPrefix);
+  if (std::strncmp(value, forkserver::kServerMarkerPrefix, prefix) == 0) {
+    g_is_server = true;
+    value += prefix;
+  }
+  char* end = nullptr;
+  const long fd = std::strtol(value, &end, 10);
+  if (end == value || fd < 3 || fd > 65535) return false;
+  if (g_is_server) {
+    if (*end != ':') return false;
+    const char* pid_text = end + 1;
+    const long pid = std::strtol(pid_text, &end, 10);
+    if (end == pid_text || pid <= 0) return false;
+    g_server_caller = static_cast<pid_t>(pid);
+  }
+  if (*end != '\0') return false;
+  g_boot_fd = static_cast<int>(fd);
+  return true;
 }
 
 struct exec_marker_reader {
   exec_marker_reader() noexcept {
     const char* value = std::getenv(kExecMarker);
-    if (value == nullptr) return;
-    char* end = nullptr;
-    const long fd = std::strtol(value, &end, 10);
-    if (end == value || *end != '\0' || fd < 3 || fd > 65535) return;
-    g_boot_fd = static_cast<int>(fd);
+    if (value == nullptr || !parse_marker(value)) {
+      g_is_server = false;
+      return;
+    }
     std::atexit(returned_before_guard);
   }
 };
@@ -110,7 +146,34 @@ void run_target(const portable_request& request) {
   return state;
 }
 
-[[noreturn]] void serve(int fd) {
+// The serve path of every exec'd child: a spawn child's, and a forkserver
+// child's once it has taken on its caller's context.
+void serve_decoded(decoded_bootstrap& boot, decoded_request& decoded,
+                   const exec_origin& origin) noexcept {
+  const portable_context context = decoded.request.context;
+  if (context.kill_on_parent_death) {
+    // Armed here, then checked: a parent that died before would never
+    // send the signal. A forkserver child's follows the server, whose own
+    // follows the caller.
+    if (sys::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl failed");
+    // As a fork child does: act as if the signal had arrived.
+    if (::getppid() != origin.kernel_parent) ::raise(SIGKILL);
+  }
+  if (boot.has_limits && !apply_child_limits(boot.limits)) {
+    die("a resource limit could not be set in the child");
+  }
+  try {
+    registry::get();  // the exit handler, as a fork child inherits it
+    process self(child_state(std::move(decoded.request)));
+    child_context child{&self, context.parent_name, context.creator_pid,
+                        origin.parent_pidfd};
+    child_main(&child);
+  } catch (...) {
+    die("child setup failed");
+  }
+}
+
+[[noreturn]] void serve_spawned(int fd) {
   decoded_request decoded;
   decoded_bootstrap boot;
   try {
@@ -119,20 +182,9 @@ void run_target(const portable_request& request) {
   } catch (...) {
     die("the start request is corrupt");
   }
-  const portable_context context = decoded.request.context;
-  if (context.kill_on_parent_death) {
-    // Armed here, then checked: a parent that died before would never
-    // send the signal.
-    if (sys::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) die("prctl failed");
-    if (::getppid() != context.creator_pid) ::_exit(1);
-  }
-  if (boot.has_limits && !apply_child_limits(boot.limits)) {
-    die("a resource limit could not be set in the child");
-  }
-  registry::get();  // the exit handler, as a fork child inherits it
-  process self(child_state(std::move(decoded.request)));
-  child_context child{&self, context.parent_name, context.creator_pid};
-  child_main(&child);
+  const exec_origin origin{"spawn", decoded.request.context.creator_pid, -1};
+  serve_decoded(boot, decoded, origin);
+  ::_exit(1);  // serve_decoded never returns
 }
 
 }  // namespace
@@ -141,7 +193,8 @@ void serve_if_started_by_exec() noexcept {
   if (g_boot_fd < 0 || g_served) return;
   g_served = true;
   ::unsetenv(kExecMarker);
-  serve(g_boot_fd);
+  if (g_is_server) run_forkserver(g_boot_fd, g_server_caller, &serve_decoded);
+  serve_spawned(g_boot_fd);
 }
 
 }  // namespace multiproc::inline v0::detail

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "launch/forkserver_client.hpp"
 #include "multiproc/errors.hpp"
 #include "start/method_choice.hpp"
 
@@ -35,17 +36,16 @@ std::string_view to_string(start_method method) noexcept {
 void set_start_method(start_method method, bool force) {
   // The guard: a spawned copy of the program becomes its child here.
   detail::serve_if_started_by_exec();
-  if (method == start_method::forkserver) {
-    throw usage_error(
-        "the 'forkserver' start method is not available in this build; use "
-        "'spawn' or 'fork'");
+  {
+    std::lock_guard lock(g_setting);
+    if (g_fixed.load(std::memory_order_relaxed) && !force) {
+      throw usage_error("context has already been set");
+    }
+    g_default.store(method, std::memory_order_relaxed);
+    g_fixed.store(true, std::memory_order_relaxed);
   }
-  std::lock_guard lock(g_setting);
-  if (g_fixed.load(std::memory_order_relaxed) && !force) {
-    throw usage_error("context has already been set");
-  }
-  g_default.store(method, std::memory_order_relaxed);
-  g_fixed.store(true, std::memory_order_relaxed);
+  // Its exec runs while main goes on; the first start waits for it.
+  if (method == start_method::forkserver) detail::start_forkserver_early();
 }
 
 start_method get_start_method() noexcept {

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <sys/wait.h>
 
+#include "launch/forkserver_client.hpp"
+
 namespace multiproc::testing {
 
 int open_fd_count() {
@@ -20,7 +22,13 @@ int find_zombie_child() {
   return info.si_pid;
 }
 
+// The process's forkserver, once started, lives as long as the process and
+// holds two of its fds (its socket and its pidfd): a test that started it
+// has not leaked them.
+constexpr int kForkserverFds = 2;
+
 void leak_guard::OnTestStart(const ::testing::TestInfo&) {
+  forkserver_at_start_ = multiproc::detail::forkserver_pid() != 0;
   fds_at_start_ = open_fd_count();
 }
 
@@ -28,7 +36,11 @@ void leak_guard::OnTestEnd(const ::testing::TestInfo& info) {
   if (info.result() != nullptr && info.result()->Skipped()) return;
   int zombie = find_zombie_child();
   EXPECT_EQ(zombie, 0) << "test left an unreaped child (pid " << zombie << ")";
-  EXPECT_EQ(open_fd_count(), fds_at_start_) << "test leaked file descriptors";
+  int expected = fds_at_start_;
+  if (!forkserver_at_start_ && multiproc::detail::forkserver_pid() != 0) {
+    expected += kForkserverFds;
+  }
+  EXPECT_EQ(open_fd_count(), expected) << "test leaked file descriptors";
 }
 
 }  // namespace multiproc::testing

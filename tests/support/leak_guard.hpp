@@ -22,6 +22,7 @@ class leak_guard : public ::testing::EmptyTestEventListener {
 
  private:
   int fds_at_start_ = 0;
+  bool forkserver_at_start_ = false;
 };
 
 }  // namespace multiproc::testing
