@@ -8,7 +8,7 @@ add_executable(multiproc_start_helper helpers/start_helper.cpp)
 target_link_libraries(multiproc_start_helper PRIVATE multiproc::multiproc)
 multiproc_set_warnings(multiproc_start_helper)
 
-foreach(area method process context)
+foreach(area method process context async pool)
   multiproc_add_test(start_${area}_test SOURCES start_${area}_test.cpp
     LABELS start)
   target_compile_definitions(start_${area}_test PRIVATE
@@ -16,14 +16,18 @@ foreach(area method process context)
   add_dependencies(start_${area}_test multiproc_start_helper)
 endforeach()
 
-# Must not compile: a capturing lambda given to a context's factory.
-add_executable(start_compile_fail_capture_test EXCLUDE_FROM_ALL
-  start_compile_fail_capture_test.cpp)
-target_link_libraries(start_compile_fail_capture_test PRIVATE
-  multiproc::multiproc)
-add_test(NAME StartCompileFail.capture
-  COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
-          --target start_compile_fail_capture_test)
-set_tests_properties(StartCompileFail.capture PROPERTIES LABELS "unit,start"
-  RESOURCE_LOCK multiproc_build_tree
-  PASS_REGULAR_EXPRESSION "captures cannot be sent to another[ \n]*process: pass the values as arguments")
+# Must not compile: a capturing lambda given to a context's factory
+# (process, async, call), each with the contract's message.
+foreach(factory capture async_capture call_capture)
+  add_executable(start_compile_fail_${factory}_test EXCLUDE_FROM_ALL
+    start_compile_fail_${factory}_test.cpp)
+  target_link_libraries(start_compile_fail_${factory}_test PRIVATE
+    multiproc::multiproc)
+  add_test(NAME StartCompileFail.${factory}
+    COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
+            --target start_compile_fail_${factory}_test)
+  set_tests_properties(StartCompileFail.${factory} PROPERTIES
+    LABELS "unit,start"
+    RESOURCE_LOCK multiproc_build_tree
+    PASS_REGULAR_EXPRESSION "captures cannot be sent to another[ \n]*process: pass the values as arguments")
+endforeach()

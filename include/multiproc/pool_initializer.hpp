@@ -46,7 +46,12 @@ class pool_initializer {
   requires(!std::same_as<F, pool_initializer> &&
            std::invocable<F&, Args&...>)
   pool_initializer(F fn, Args... args) {  // NOLINT(google-explicit-constructor)
-    if constexpr (std::is_constructible_v<bool, const F&>) {
+    // A null function pointer or an empty std::function holds nothing. (A
+    // captureless lambda converts to bool too, always true: not asked.)
+    if constexpr (std::is_pointer_v<F>) {
+      if (fn == nullptr) return;
+    } else if constexpr (!std::is_empty_v<F> &&
+                         std::is_constructible_v<bool, const F&>) {
       if (!static_cast<bool>(fn)) return;
     }
     impl_ = std::make_shared<holder<F, std::tuple<Args...>>>(
