@@ -63,7 +63,8 @@ const std::string kRefusal =
 
 TEST(StartAsync, ValueComesBackFromASpawnedChild) {
   EXPECT_EQ(mp::call(spawn_options(), square, 7), 49);
-  auto f = mp::async(spawn_options(), [](int a, int b) { return a + b; }, 2, 3);
+  auto f = mp::async(
+      spawn_options(), [](int a, int b) { return a + b; }, 2, 3);
   EXPECT_EQ(f.get(), 5);
 }
 
@@ -123,7 +124,8 @@ TEST(StartAsync, NonPortableTargetIsRefusedAtTheCall) {
   }
   // An argument the codec cannot carry (a pointer) is refused the same way.
   try {
-    mp::call(spawn_options(), [](const int* p) { return *p; }, &captured);
+    mp::call(
+        spawn_options(), [](const int* p) { return *p; }, &captured);
     ADD_FAILURE() << "no exception";
   } catch (const mp::usage_error& e) {
     EXPECT_EQ(e.what(), kRefusal);

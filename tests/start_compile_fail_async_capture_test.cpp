@@ -4,7 +4,9 @@
 
 int main() {
   int captured = 1;
-  auto f = multiproc::get_context(multiproc::start_method::fork)
-               .async([captured] { return captured; });
+  auto f =
+      multiproc::get_context(multiproc::start_method::fork).async([captured] {
+        return captured;
+      });
   (void)f;
 }

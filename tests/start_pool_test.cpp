@@ -69,9 +69,9 @@ TEST(StartPool, SubmitAndMapResults) {
 TEST(StartPool, WorkersSeeGlobalsAsStaticInitialisersLeftThem) {
   g_global = 17;  // a fork pool's workers would see it
   mp::pool p(spawn_options(2));
-  for (int seen : p.map(
-           [](int) { return read_global(); }, std::vector<int>(16, 0),
-           mp::map_options{.chunksize = 1})) {
+  for (int seen :
+       p.map([](int) { return read_global(); }, std::vector<int>(16, 0),
+             mp::map_options{.chunksize = 1})) {
     EXPECT_EQ(seen, 0);
   }
   g_global = 0;
@@ -159,10 +159,10 @@ TEST(StartPool, PoolInitializerKnowsWhatItHolds) {
   EXPECT_TRUE(mp::pool_initializer([] {}).is_portable());
   int captured = 0;
   EXPECT_FALSE(mp::pool_initializer([&captured] { ++captured; }).is_portable());
-  EXPECT_FALSE(mp::pool_initializer(std::function<void()>([] {})).is_portable());
-  const int* pointer = &captured;
   EXPECT_FALSE(
-      mp::pool_initializer([](const int*) {}, pointer).is_portable());
+      mp::pool_initializer(std::function<void()>([] {})).is_portable());
+  const int* pointer = &captured;
+  EXPECT_FALSE(mp::pool_initializer([](const int*) {}, pointer).is_portable());
   by_pointer();  // runs here too: fn(args...)
   EXPECT_EQ(g_global, 2);
   g_global = 0;
@@ -170,8 +170,7 @@ TEST(StartPool, PoolInitializerKnowsWhatItHolds) {
 
 TEST(StartPool, ContextPoolUsesTheContextsMethod) {
   g_global = 9;
-  mp::pool p = mp::get_context(mp::start_method::spawn).pool(
-      {.processes = 1});
+  mp::pool p = mp::get_context(mp::start_method::spawn).pool({.processes = 1});
   EXPECT_EQ(p.submit(read_global).get(), 0);
   mp::pool forked =
       mp::get_context(mp::start_method::fork).pool({.processes = 1});

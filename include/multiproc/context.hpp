@@ -88,7 +88,8 @@ class context {
   /// Errors: as multiproc::async.
   template <class F, class... Args>
   requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
-      future<async_result_t<F, Args...>> async(F&& fn, Args&&... args) const {
+      future<async_result_t<F, Args...>> async(F&& fn, Args&&... args)
+  const {
     return async(async_options{}, std::forward<F>(fn),
                  std::forward<Args>(args)...);
   }
@@ -109,7 +110,8 @@ class context {
   /// Errors: as multiproc::call.
   template <class F, class... Args>
   requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
-      async_result_t<F, Args...> call(F&& fn, Args&&... args) const {
+      async_result_t<F, Args...> call(F&& fn, Args&&... args)
+  const {
     return async(async_options{}, std::forward<F>(fn),
                  std::forward<Args>(args)...)
         .get();

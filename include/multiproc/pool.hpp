@@ -12,7 +12,15 @@
 //
 // Workers are forked when the pool is built, so everything the parent made
 // before that is in every worker, as it was then, for free (Python's
-// initializer pattern without pickling). A task is a callable that needs no
+// initializer pattern without pickling). Under the spawn start method
+// (pool_options::start_method, or set_start_method) each worker is instead
+// a fresh copy of the program: its globals are as the static initialisers
+// left them, and data comes as arguments or through the initializer:
+//
+//   mp::pool spawned({.start_method = mp::start_method::spawn,
+//                     .initializer = {load_table, path}});
+//
+// A task is a callable that needs no
 // state of its own — a function pointer, a captureless lambda, an empty
 // function-object type — plus arguments, which travel to the worker through
 // multiproc::codec, as results travel back. Anything else fails to compile
@@ -35,7 +43,8 @@
 // Replacement workers are forked from the parent when they are needed, so
 // they see the parent as it is then. DANGER: as with any fork, locks that
 // other threads of the parent hold at that moment stay locked in the new
-// worker (see the Gotchas in the README).
+// worker (see the Gotchas in the README). A spawn pool's workers copy
+// nothing of the parent, so it is safe in a threaded program.
 #pragma once
 
 #include <algorithm>

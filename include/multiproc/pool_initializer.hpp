@@ -34,7 +34,7 @@ namespace multiproc::inline v0 {
 class pool_initializer {
  public:
   /// None: workers start with their first task.
-  /// Errors: none.
+  /// Python: initializer=None. Errors: none.
   pool_initializer() noexcept = default;
 
   /// Stores copies of fn and args; each worker calls fn(args...) on its
@@ -43,9 +43,9 @@ class pool_initializer {
   /// Python: initializer=fn, initargs=args.
   /// Errors: std::bad_alloc; whatever copying fn and args throws.
   template <class F, class... Args>
-  requires(!std::same_as<F, pool_initializer> &&
-           std::invocable<F&, Args&...>)
-  pool_initializer(F fn, Args... args) {  // NOLINT(google-explicit-constructor)
+  requires(!std::same_as<F, pool_initializer> && std::invocable<F&, Args&...>)
+      pool_initializer(F fn,
+                       Args... args) {  // NOLINT(google-explicit-constructor)
     // A null function pointer or an empty std::function holds nothing. (A
     // captureless lambda converts to bool too, always true: not asked.)
     if constexpr (std::is_pointer_v<F>) {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <span>
 #include <cerrno>
+#include <span>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -72,13 +72,14 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
                               {page_fd.get(), kSpawnedSlotPageFd}};
   std::span<const passed_fd> fds;
   if (method == start_method::fork) {
-    worker_boot boot{worker_end.get(), w->page_, std::move(args.foreign_fds),
-                     {}, args.max_tasks_per_child};
+    worker_boot boot{worker_end.get(),
+                     w->page_,
+                     std::move(args.foreign_fds),
+                     {},
+                     args.max_tasks_per_child};
     if (args.initializer != nullptr && *args.initializer) {
       // The worker's copy of the pool's initializer, run in the worker.
-      boot.initializer = [initializer = args.initializer] {
-        (*initializer)();
-      };
+      boot.initializer = [initializer = args.initializer] { (*initializer)(); };
     }
     boot.foreign_fds.push_back(parent_end.get());
     w->proc_.emplace(std::move(options), [boot] {
@@ -87,9 +88,8 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
     });
   } else {
     // A fresh copy inherits no other fd, so it has no foreign ones.
-    w->proc_.emplace(std::move(options), &run_spawned_worker,
-                     kSpawnedChannelFd, kSpawnedSlotPageFd,
-                     args.max_tasks_per_child,
+    w->proc_.emplace(std::move(options), &run_spawned_worker, kSpawnedChannelFd,
+                     kSpawnedSlotPageFd, args.max_tasks_per_child,
                      args.initializer != nullptr
                          ? encode_spawned_initializer(*args.initializer)
                          : std::vector<std::byte>{});
@@ -120,9 +120,9 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
 process_worker::~process_worker() = default;
 
 void process_worker::queue_frame(wire::frame_kind kind, std::uint32_t slot,
-                              std::uint64_t entry,
-                              std::span<const std::byte> payload,
-                              std::int64_t timeout_ns) {
+                                 std::uint64_t entry,
+                                 std::span<const std::byte> payload,
+                                 std::int64_t timeout_ns) {
   wire::append_frame(out_, kind, slot, entry, payload.data(), payload.size(),
                      timeout_ns);
 }

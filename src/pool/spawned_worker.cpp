@@ -36,8 +36,7 @@ namespace {
 
 // The initializer as the worker loop runs it: its code resolved here (our
 // numbering is the pool's), its arguments decoded by its trampoline.
-std::function<void()> decode_initializer(
-    const std::vector<std::byte>& bytes) {
+std::function<void()> decode_initializer(const std::vector<std::byte>& bytes) {
   if (bytes.empty()) return {};
   decoder in(bytes);
   const auto entry = code_ref::unpack(in.read<std::uint64_t>());
@@ -64,8 +63,11 @@ void run_spawned_worker(int channel, int slot_page, unsigned max_tasks,
     throw std::system_error(err, std::generic_category(), "mmap");
   }
   page_fd.reset();
-  worker_boot boot{channel, static_cast<wire::slot_page*>(page.get()), {},
-                   decode_initializer(initializer), max_tasks};
+  worker_boot boot{channel,
+                   static_cast<wire::slot_page*>(page.get()),
+                   {},
+                   decode_initializer(initializer),
+                   max_tasks};
   const int code = worker_main(boot);
   if (code != 0) multiproc::exit(code);
 }
