@@ -179,7 +179,7 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
             detail::portable_async_body<result, fn_type,
                                         std::decay_t<Args>...>{},
             fd, deadline_ns, function, std::forward<Args>(args)...);
-        core->start(std::move(child));
+        core->start(child);  // a handle: copies share the state
         return future<result>(std::move(core));
       }
     }
@@ -192,7 +192,7 @@ future<async_result_t<F, Args...>> async(async_options options, F&& fn,
           detail::run_in_child<result>(fd, deadline_ns, target, target_args...);
         },
         std::forward<F>(fn), std::forward<Args>(args)...);
-    core->start(std::move(child));
+    core->start(child);  // a handle: copies share the state
     return future<result>(std::move(core));
   }
 }

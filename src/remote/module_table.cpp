@@ -131,7 +131,7 @@ void renumber_modules(
     if (current.compare_exchange_weak(old, next.get(),
                                       std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
-      next.release();  // reachable from `current` from now on
+      (void)next.release();  // reachable from `current` from now on
       return;
     }
   }
