@@ -1,8 +1,8 @@
 // Pools by start method (API.md Part 5 speed rows, P1 and P3): tiny
-// tasks per second through submit and map on one worker, and the time a
-// worker replacement costs (a task kills its worker; until the next
-// task's result is back), fork beside spawn. Numbers only; never a test
-// threshold.
+// tasks per second through submit and map (chunksize 1, "c1") on one
+// worker, and the time a worker replacement costs (a task kills its
+// worker; until the next task's result is back), fork beside spawn.
+// Numbers only; never a test threshold.
 //
 //   multiproc_start_pool_bench [replacements]     default 50
 #include <signal.h>
@@ -47,16 +47,16 @@ void tasks_per_second(mp::start_method method) {
   for (int i = 0; i < kTasks; ++i) futures.push_back(p.submit(tiny, i));
   for (auto& f : futures) f.get();
   const double submit_rate = kTasks / seconds_since(begin);
-  std::vector<int> items(200000);
+  std::vector<int> items(kTasks);
   for (std::size_t i = 0; i < items.size(); ++i) items[i] = static_cast<int>(i);
   begin = clock_type::now();
-  (void)p.map(tiny, items);
+  (void)p.map(tiny, items, mp::map_options{.chunksize = 1});
   const double map_rate =
       static_cast<double>(items.size()) / seconds_since(begin);
   const std::string name(mp::to_string(method));
-  std::printf("%-8s pool c1 submit   %10.0f tasks/s\n", name.c_str(),
+  std::printf("%-8s pool submit     %10.0f tasks/s\n", name.c_str(),
               submit_rate);
-  std::printf("%-8s pool c1 map      %10.0f items/s\n", name.c_str(), map_rate);
+  std::printf("%-8s pool map c1     %10.0f items/s\n", name.c_str(), map_rate);
 }
 
 void replacement(mp::start_method method, int runs) {
