@@ -5,11 +5,15 @@
 # CXX_VISIBILITY_PRESET): the internals of src/ (the registry, the OS layer,
 # the pool's dispatcher and workers) must not be, so that they can change
 # without breaking programs linked against an installed library.
+#
+# The benchmarks are built here too (warnings as errors; they are not run):
+# they cannot rot, and CI compiles the library once for both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cmake -S . -B build-shared -DBUILD_SHARED_LIBS=ON -DMULTIPROC_WERROR=ON \
-  -DMULTIPROC_BUILD_TESTS=OFF -DMULTIPROC_BUILD_EXAMPLES=ON
+  -DMULTIPROC_BUILD_TESTS=OFF -DMULTIPROC_BUILD_EXAMPLES=ON \
+  -DMULTIPROC_BUILD_BENCH=ON
 cmake --build build-shared --parallel "$(nproc)"
 ctest --test-dir build-shared -L example --output-on-failure -j "$(nproc)"
 

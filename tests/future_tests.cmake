@@ -15,28 +15,16 @@ endif()
 # A result type that cannot be transferred is a compile-time error with a
 # message that says what to do: build the offending programs and expect the
 # message.
-set(codec_fail_cases pointer class pointer_member too_many_fields
-  reference_member)
-foreach(case ${codec_fail_cases})
-  set(target codec_compile_fail_${case}_test)
-  add_executable(${target} EXCLUDE_FROM_ALL ${target}.cpp)
-  target_link_libraries(${target} PRIVATE multiproc::multiproc)
-  add_test(NAME CodecCompileFail.${case}
-    COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target ${target})
-  # They build in this tree: never at the same time (ctest -j).
-  set_tests_properties(CodecCompileFail.${case} PROPERTIES LABELS unit
-    RESOURCE_LOCK multiproc_build_tree)
-endforeach()
-set_tests_properties(CodecCompileFail.pointer PROPERTIES
-  PASS_REGULAR_EXPRESSION "the address it holds means nothing there")
-set_tests_properties(CodecCompileFail.class PROPERTIES
-  PASS_REGULAR_EXPRESSION "MULTIPROC_CODEC_FRIEND_FIELDS")
-set_tests_properties(CodecCompileFail.pointer_member PROPERTIES
-  PASS_REGULAR_EXPRESSION "has[ \n]*a pointer-like member")
-set_tests_properties(CodecCompileFail.too_many_fields PROPERTIES
-  PASS_REGULAR_EXPRESSION "more than 24 fields")
-set_tests_properties(CodecCompileFail.reference_member PROPERTIES
-  PASS_REGULAR_EXPRESSION "has[ \n]*a reference member")
+multiproc_add_compile_fail_test(CodecCompileFail.pointer
+  codec_compile_fail_pointer_test "the address it holds means nothing there")
+multiproc_add_compile_fail_test(CodecCompileFail.class
+  codec_compile_fail_class_test "MULTIPROC_CODEC_FRIEND_FIELDS")
+multiproc_add_compile_fail_test(CodecCompileFail.pointer_member
+  codec_compile_fail_pointer_member_test "has[ \n]*a pointer-like member")
+multiproc_add_compile_fail_test(CodecCompileFail.too_many_fields
+  codec_compile_fail_too_many_fields_test "more than 24 fields")
+multiproc_add_compile_fail_test(CodecCompileFail.reference_member
+  codec_compile_fail_reference_member_test "has[ \n]*a reference member")
 
 # Thrown text and registration after a pool exists (issue 9).
 multiproc_add_test(remote_exception_test SOURCES remote_exception_test.cpp)
@@ -47,23 +35,19 @@ multiproc_add_test(codec_fields_test SOURCES codec_fields_test.cpp)
 # A misused task signature gives one static_assert that says what is wrong
 # (issue 9). Each case also asserts that no second error follows: ctest
 # fails a test whose output matches FAIL_REGULAR_EXPRESSION.
-set(task_fail_cases mutable_reference unique_ptr_argument
-  async_mutable_reference not_invocable)
-foreach(case ${task_fail_cases})
-  set(target task_compile_fail_${case}_test)
-  add_executable(${target} EXCLUDE_FROM_ALL ${target}.cpp)
-  target_link_libraries(${target} PRIVATE multiproc::multiproc)
-  add_test(NAME TaskCompileFail.${case}
-    COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target ${target})
-  set_tests_properties(TaskCompileFail.${case} PROPERTIES LABELS unit
-    RESOURCE_LOCK multiproc_build_tree
-    FAIL_REGULAR_EXPRESSION "invoke_result|no matching function|error:.*\n(.*\n)*.*error:")
-endforeach()
-set_tests_properties(TaskCompileFail.mutable_reference PROPERTIES
-  PASS_REGULAR_EXPRESSION "takes a[ \n]*non-const lvalue reference: arguments are copied to the[ \n]*worker")
-set_tests_properties(TaskCompileFail.unique_ptr_argument PROPERTIES
-  PASS_REGULAR_EXPRESSION "an argument of this type")
-set_tests_properties(TaskCompileFail.async_mutable_reference PROPERTIES
-  PASS_REGULAR_EXPRESSION "takes a non-const lvalue reference: arguments are copied[ \n]*to the child")
-set_tests_properties(TaskCompileFail.not_invocable PROPERTIES
-  PASS_REGULAR_EXPRESSION "is not invocable with these arguments")
+set(task_fail_second_error
+  "invoke_result|no matching function|error:.*\n(.*\n)*.*error:")
+multiproc_add_compile_fail_test(TaskCompileFail.mutable_reference
+  task_compile_fail_mutable_reference_test
+  "takes a[ \n]*non-const lvalue reference: arguments are copied to the[ \n]*worker"
+  FAIL_REGEX "${task_fail_second_error}")
+multiproc_add_compile_fail_test(TaskCompileFail.unique_ptr_argument
+  task_compile_fail_unique_ptr_argument_test "an argument of this type"
+  FAIL_REGEX "${task_fail_second_error}")
+multiproc_add_compile_fail_test(TaskCompileFail.async_mutable_reference
+  task_compile_fail_async_mutable_reference_test
+  "takes a non-const lvalue reference: arguments are copied[ \n]*to the child"
+  FAIL_REGEX "${task_fail_second_error}")
+multiproc_add_compile_fail_test(TaskCompileFail.not_invocable
+  task_compile_fail_not_invocable_test "is not invocable with these arguments"
+  FAIL_REGEX "${task_fail_second_error}")

@@ -19,15 +19,8 @@ endforeach()
 # Must not compile: a capturing lambda given to a context's factory
 # (process, async, call), each with the contract's message.
 foreach(factory capture async_capture call_capture)
-  add_executable(start_compile_fail_${factory}_test EXCLUDE_FROM_ALL
-    start_compile_fail_${factory}_test.cpp)
-  target_link_libraries(start_compile_fail_${factory}_test PRIVATE
-    multiproc::multiproc)
-  add_test(NAME StartCompileFail.${factory}
-    COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR}
-            --target start_compile_fail_${factory}_test)
-  set_tests_properties(StartCompileFail.${factory} PROPERTIES
-    LABELS "unit,start"
-    RESOURCE_LOCK multiproc_build_tree
-    PASS_REGULAR_EXPRESSION "captures cannot be sent to another[ \n]*process: pass the values as arguments")
+  multiproc_add_compile_fail_test(StartCompileFail.${factory}
+    start_compile_fail_${factory}_test
+    "captures cannot be sent to another[ \n]*process: pass the values as arguments"
+    LABELS start)
 endforeach()
