@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <functional>
 #include <multiproc/multiproc.hpp>
@@ -35,6 +36,11 @@ int crash() {
 int throw_parse_error() {
   mp::register_exception<parse_error>();
   throw parse_error("bad row");
+}
+bool leads_its_group() { return ::getpgrp() == ::getpid(); }
+int sleep_long() {
+  ::sleep(60);
+  return 0;
 }
 void set_global(int value, std::string text) {
   g_global = value + static_cast<int>(text.size());
@@ -100,6 +106,18 @@ TEST(StartPool, CrashFailsOnlyItsTaskAndTheReplacementIsSpawned) {
   // the function inside the payload): both resolve in the replacement.
   EXPECT_EQ(p.submit(square, 3).get(), 9);
   g_global = 0;
+}
+
+TEST(StartPool, TimeoutKillsTheWorkersGroupAndTheNextTaskRuns) {
+  mp::pool p(spawn_options(1));
+  // A spawned worker leads its own process group (set at the exec and by
+  // the worker loop), so a timeout's group kill also reaches what a task
+  // started, as in a fork pool.
+  EXPECT_TRUE(p.submit(leads_its_group).get());
+  mp::task_options timed;
+  timed.timeout = std::chrono::milliseconds(100);
+  EXPECT_THROW(p.submit(timed, sleep_long).get(), mp::timeout_error);
+  EXPECT_EQ(p.submit(square, 6).get(), 36);
 }
 
 TEST(StartPool, InitializerRunsInEachWorkerWithItsArguments) {
