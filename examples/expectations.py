@@ -321,6 +321,18 @@ EXAMPLES = {
         ],
         wall=(0, 5),
     ),
+    "53_pool_spawn": dict(
+        lines=[
+            line(0, OUT, r"word-0"),
+            line(1, OUT, r"word-1"),
+            line(2, OUT, r"word-4"),
+            line(3, OUT, r"word-9"),
+            line(4, OUT, r"task failed: exit code 3"),
+            line(5, OUT, r"word-25"),
+            line(6, OUT, r"main still has: set by main"),
+        ],
+        wall=(0, 5),
+    ),
     "41_expensive_inputs": dict(
         lines=[
             line(0, OUT, r"most expensive inputs \(of 5\):"),

@@ -108,7 +108,8 @@ void process::start() { detail::start_process(*this, {}); }
 
 namespace multiproc::inline v0::detail {
 
-void start_process(process& self, const launch_options& options) {
+void start_process(process& self, const launch_options& options,
+                   std::span<const passed_fd> fds) {
   // Starting a process is a guard too (API.md Part 5).
   serve_if_started_by_exec();
   const std::shared_ptr<process_state>& state = self.state();
@@ -144,16 +145,18 @@ void start_process(process& self, const launch_options& options) {
   // error can still leave the object unstarted.
   const start_method method = resolve_start_method(s.method);
   portable_request portable;
-  if (method != start_method::fork) {
-    try {
+  launcher* chosen = nullptr;
+  try {
+    chosen = &launcher_for(method);
+    if (method != start_method::fork) {
       make_portable_request(self, s, method, parent_name, portable);
       // A server that refuses to serve says why here (usage_error).
       if (method == start_method::forkserver) ensure_forkserver_ready();
-    } catch (...) {
-      std::lock_guard lock(s.mutex);
-      s.starting = false;
-      throw;
     }
+  } catch (...) {
+    std::lock_guard lock(s.mutex);
+    s.starting = false;
+    throw;
   }
   // Registered before the fork, so that the parent writes as little as
   // possible while the child shares its pages (each first write costs a
@@ -174,10 +177,11 @@ void start_process(process& self, const launch_options& options) {
   request.kill_on_parent_death = s.kill_on_parent_death;
   if (s.limits) request.limits = &s.limit_plan;
   request.options = options;
+  request.fds = fds;
   if (method != start_method::fork) request.portable = &portable;
   flush_standard_streams();
   std::unique_ptr<child_handle> child;
-  int err = launcher_for(method).launch(request, child);
+  int err = chosen->launch(request, child);
 
   unique_callable dropped_target;
   bool registered_in_vain = err != 0;
@@ -201,10 +205,7 @@ void start_process(process& self, const launch_options& options) {
   if (registered_in_vain) reg.forget_child(&s);
   if (err != 0) {
     throw std::system_error(err, std::generic_category(),
-                            method == start_method::fork ? "fork"
-                            : method == start_method::forkserver
-                                ? "forkserver"
-                                : "posix_spawn");
+                            launch_call_name(method));
   }
 }
 

@@ -365,6 +365,32 @@ TEST(RemoteModuleExchange, RefusesCodeOfAModuleThatDiffersOrIsMissing) {
   EXPECT_EQ(map.to_local(in_program), in_program);
 }
 
+TEST(RemoteModuleExchange, AdoptingACreatorsNumberingMakesItsNamesOurs) {
+  // What a spawned copy does before its target runs: afterwards the
+  // creator's code_refs (a pool task's entry, a function pointer in its
+  // payload) resolve here as they are, and our own names use its numbers.
+  helper_library library;
+  ASSERT_NE(library.handle, nullptr) << ::dlerror();
+  const detail::code_ref in_program = detail::name_function(&twice);
+  const detail::code_ref in_helper = detail::name_function(library.triple());
+  const auto local = remote::describe_modules();
+  auto creator = renumbered(local);
+  creator.push_back({90, "/nowhere/libghost.so", "\x01\x02\x03\x04", false});
+  remote::adopt_numbering(creator);
+
+  const detail::code_ref program_there{
+      peer_index_of(creator, local, in_program.module), in_program.offset};
+  const detail::code_ref helper_there{
+      peer_index_of(creator, local, in_helper.module), in_helper.offset};
+  EXPECT_EQ(detail::name_function(&twice), program_there);
+  EXPECT_EQ(detail::name_function(library.triple()), helper_there);
+  EXPECT_EQ(detail::resolve_function<int_function>(program_there)(4), 8);
+  EXPECT_EQ(detail::resolve_function<int_function>(helper_there)(3), 9);
+  // A module the creator has and we lack: its code is refused, by name.
+  const std::string message = message_of([] { detail::resolve_code({90, 0}); });
+  EXPECT_NE(message.find("/nowhere/libghost.so"), std::string::npos) << message;
+}
+
 // --- In a pool ---------------------------------------------------------------
 
 TEST(RemotePool, RunsCodeOfALibraryItsWorkersInherited) {

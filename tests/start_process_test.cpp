@@ -413,13 +413,23 @@ TEST(StartMethodRefusals, CapturingLambdaStillWorksUnderFork) {
   EXPECT_EQ(child.exitcode(), 3);
 }
 
-TEST(StartMethodInterim, AsyncAndPoolsStillForkUnderASpawnDefault) {
-  // Not built yet under spawn: they fork, so captures keep working.
+int read_global_value() { return g_set_by_parent; }
+
+TEST(StartMethodDefault, AsyncAndPoolsFollowASpawnDefault) {
+  // Resolved at the call (async) and at construction (pool), as process's
+  // at start(): a spawned child sees the global as initialised, not ours.
   mp::set_start_method(mp::start_method::spawn);
+  g_set_by_parent = 20;
+  EXPECT_EQ(mp::call(read_global_value), 0);
   const int captured = 20;
-  EXPECT_EQ(mp::call([captured] { return captured + 1; }), 21);
+  EXPECT_THROW(mp::call([captured] { return captured + 1; }), mp::usage_error);
   mp::pool workers(mp::testing::with_processes(1));
-  EXPECT_EQ(workers.apply([](int x) { return x * 2; }, 4), 8);
+  EXPECT_EQ(workers.apply(read_global_value), 0);
+  // Chosen per call, fork still takes captures.
+  mp::async_options forked;
+  forked.start_method = mp::start_method::fork;
+  EXPECT_EQ(mp::call(forked, [captured] { return captured + 1; }), 21);
+  g_set_by_parent = 0;
 }
 
 TEST(StartMethodFaults, SpawnRefusedByTheOsLeavesItUnstarted) {

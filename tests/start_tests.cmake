@@ -14,7 +14,7 @@ add_executable(multiproc_forkserver_helper helpers/forkserver_helper.cpp)
 target_link_libraries(multiproc_forkserver_helper PRIVATE multiproc::multiproc)
 multiproc_set_warnings(multiproc_forkserver_helper)
 
-foreach(area method process context forkserver)
+foreach(area method process context forkserver async pool)
   multiproc_add_test(start_${area}_test SOURCES start_${area}_test.cpp
     LABELS start)
   target_compile_definitions(start_${area}_test PRIVATE
@@ -25,8 +25,11 @@ foreach(area method process context forkserver)
     multiproc_forkserver_helper)
 endforeach()
 
-# Must not compile: a capturing lambda given to a context's factory.
-multiproc_add_compile_fail_test(StartCompileFail.capture
-  start_compile_fail_capture_test
-  "captures cannot be sent to another[ \n]*process: pass the values as arguments"
-  LABELS start)
+# Must not compile: a capturing lambda given to a context's factory
+# (process, async, call), each with the contract's message.
+foreach(factory capture async_capture call_capture)
+  multiproc_add_compile_fail_test(StartCompileFail.${factory}
+    start_compile_fail_${factory}_test
+    "captures cannot be sent to another[ \n]*process: pass the values as arguments"
+    LABELS start)
+endforeach()

@@ -8,13 +8,16 @@
 //   p.start();
 //   p.join();
 //
-// Not built yet (API.md Part 5 Half A): the async, call and pool
-// factories.
+//   auto f = ctx.async(square, 7);             // a SpawnProcess child
+//   mp::pool p = ctx.pool({.processes = 2});   // spawned workers
 #pragma once
 
+#include <concepts>
 #include <type_traits>
 #include <utility>
 
+#include "multiproc/async.hpp"
+#include "multiproc/pool.hpp"
 #include "multiproc/process.hpp"
 #include "multiproc/start_method.hpp"
 
@@ -77,6 +80,60 @@ class context {
                             std::forward<Args>(args)...);
     if (!named) detail::name_for_context(made, method_);
     return made;
+  }
+
+  /// multiproc::async under this context's method (options' start_method
+  /// is replaced by it); fn and args must be portable (static_assert).
+  /// Python: ctx-based ProcessPoolExecutor(mp_context=ctx).submit(fn, ...).
+  /// Errors: as multiproc::async.
+  template <class F, class... Args>
+  requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
+      future<async_result_t<F, Args...>> async(F&& fn, Args&&... args)
+  const {
+    return async(async_options{}, std::forward<F>(fn),
+                 std::forward<Args>(args)...);
+  }
+  template <class F, class... Args>
+  future<async_result_t<F, Args...>> async(async_options options, F&& fn,
+                                           Args&&... args) const {
+    if constexpr (!detail::check_context_target<F, Args...>()) {
+      return {};  // one static_assert has said why
+    } else {
+      options.start_method = method_;
+      return multiproc::async(std::move(options), std::forward<F>(fn),
+                              std::forward<Args>(args)...);
+    }
+  }
+
+  /// async(...).get() under this context's method.
+  /// Python: ProcessPoolExecutor(mp_context=ctx).submit(fn, ...).result().
+  /// Errors: as multiproc::call.
+  template <class F, class... Args>
+  requires(!std::same_as<std::remove_cvref_t<F>, async_options>)
+      async_result_t<F, Args...> call(F&& fn, Args&&... args)
+  const {
+    return async(async_options{}, std::forward<F>(fn),
+                 std::forward<Args>(args)...)
+        .get();
+  }
+  template <class F, class... Args>
+  async_result_t<F, Args...> call(async_options options, F&& fn,
+                                  Args&&... args) const {
+    return async(std::move(options), std::forward<F>(fn),
+                 std::forward<Args>(args)...)
+        .get();
+  }
+
+  /// A pool whose workers, initial and replacements, come from this
+  /// context's method (options' start_method is replaced by it). Its tasks
+  /// are portable by the pool's own compile-time check; its initializer is
+  /// checked at construction (a pool's type does not carry its method).
+  /// Python: ctx.Pool(...).
+  /// Errors: as pool's constructor (usage_error for an initializer that is
+  /// not portable under spawn).
+  multiproc::pool pool(pool_options options = {}) const {
+    options.start_method = method_;
+    return multiproc::pool(std::move(options));
   }
 
  private:

@@ -12,7 +12,15 @@
 //
 // Workers are forked when the pool is built, so everything the parent made
 // before that is in every worker, as it was then, for free (Python's
-// initializer pattern without pickling). A task is a callable that needs no
+// initializer pattern without pickling). Under the spawn start method
+// (pool_options::start_method, or set_start_method) each worker is instead
+// a fresh copy of the program: its globals are as the static initialisers
+// left them, and data comes as arguments or through the initializer:
+//
+//   mp::pool spawned({.start_method = mp::start_method::spawn,
+//                     .initializer = {load_table, path}});
+//
+// A task is a callable that needs no
 // state of its own — a function pointer, a captureless lambda, an empty
 // function-object type — plus arguments, which travel to the worker through
 // multiproc::codec, as results travel back. Anything else fails to compile
@@ -35,7 +43,8 @@
 // Replacement workers are forked from the parent when they are needed, so
 // they see the parent as it is then. DANGER: as with any fork, locks that
 // other threads of the parent hold at that moment stay locked in the new
-// worker (see the Gotchas in the README).
+// worker (see the Gotchas in the README). A spawn pool's workers copy
+// nothing of the parent, so it is safe in a threaded program.
 #pragma once
 
 #include <algorithm>
@@ -64,6 +73,8 @@
 #include "multiproc/detail/sync_handle_traits.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/future.hpp"
+#include "multiproc/pool_initializer.hpp"
+#include "multiproc/start_method.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0 {
@@ -77,12 +88,14 @@ struct pool_options {
   /// Number of workers; 0: cpu_count(). Python: processes / max_workers
   /// (None: os.cpu_count(), which counts every CPU).
   unsigned processes = 0;
-  /// Runs once in each worker, after the fork and before its first task. If
+  /// Runs once in each worker, after it starts and before its first task:
+  /// `{fn, args...}` or any callable (multiproc/pool_initializer.hpp). If
   /// it throws, the pool is broken: every task fails (process_died, with
   /// the initializer's message) and no worker is started again (Python
-  /// instead restarts workers forever, gh-87472). Python: initializer
-  /// (initargs: capture them).
-  std::function<void()> initializer{};
+  /// instead restarts workers forever, gh-87472). Under a method other
+  /// than fork it must be portable (the pool's constructor checks).
+  /// Python: initializer, initargs.
+  pool_initializer initializer{};
   /// A worker exits after this many tasks (a map chunk counts as one) and
   /// is replaced; 0: no limit. Python: maxtasksperchild /
   /// max_tasks_per_child.
@@ -98,6 +111,13 @@ struct pool_options {
   /// over a worker's life (CPU time summed over its tasks): use
   /// task_options::limits to cap one task. Empty: none. Python: none.
   std::optional<multiproc::limits> limits{};
+  /// Where all workers come from, initial and replacements
+  /// (multiproc/start_method.hpp). Empty: the default when the pool is
+  /// built. Under spawn a worker is a fresh copy of the program: globals
+  /// are as its static initialisers left them, not as the pool's creator
+  /// has them; data comes as task arguments or through the initializer.
+  /// Python: Pool(context=get_context(method)).
+  std::optional<multiproc::start_method> start_method{};
 };
 
 /// Options of one submit(). Python: no equivalent.
@@ -522,12 +542,22 @@ class lazy_map {
 /// library's own message; the child's copy of the pool is left untouched.
 class pool {
  public:
-  /// Forks the workers now.
-  /// Python: Pool(...), which forks at once too, and
-  /// ProcessPoolExecutor(...), which forks on demand.
-  /// Errors: std::system_error ("socketpair", "mmap", "fork", "eventfd",
-  /// or std::thread's) when a worker or the dispatcher thread cannot be
-  /// started (the workers already started are killed and reaped);
+  /// Starts the workers now, by options.start_method (else the default
+  /// method now): forks, or spawned copies of the program. A task is
+  /// always portable (checked at compile time by submit and the maps), so
+  /// every pool accepts the same tasks whatever its method.
+  /// Python: Pool(...), which starts its workers at once too, and
+  /// ProcessPoolExecutor(...), which starts them on demand.
+  /// Errors: std::system_error ("socketpair", "mmap", "memfd_create",
+  /// "fork", "forkserver", "posix_spawn", "eventfd", or std::thread's) when
+  /// a worker or
+  /// the dispatcher thread cannot be started (the workers already started
+  /// are killed and reaped); usage_error("the 'spawn' start method cannot
+  /// send this initializer: ...", the method as resolved) for an
+  /// initializer that is not portable under a method other than fork;
+  /// under forkserver, usage_error when its server refuses to serve
+  /// (threads at its guard, main returned before it: multiproc/start_method.hpp)
+  /// and std::system_error ("forkserver") when it cannot be started;
   /// usage_error("daemonic processes are not allowed to have children")
   /// inside a daemon child, as Python's Pool there; usage_error and
   /// std::system_error for options.limits that cannot be applied

@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <mutex>
+#include <span>
 #include <system_error>
 
 #include "async/result_channel.hpp"
+#include "launch/start_process.hpp"
 #include "limits/rlimit_plan.hpp"
 #include "multiproc/detail/async_child.hpp"  // result_kind
 #include "multiproc/errors.hpp"
@@ -60,7 +62,15 @@ class process_core final : public async_core {
   std::int64_t deadline_ns() const noexcept override { return deadline_ns_; }
 
   void start(multiproc::process child) override {
-    child.start();
+    // A forked child inherits the channel; any other gets it passed, at
+    // the same number (the one its target was given).
+    const passed_fd channel{channel_.get(), channel_.get()};
+    std::span<const passed_fd> fds;
+    if (child.state()->method.value_or(start_method::fork) !=
+        start_method::fork) {
+      fds = std::span(&channel, 1);
+    }
+    start_process(child, {}, fds);
     child_.emplace(std::move(child));
   }
 

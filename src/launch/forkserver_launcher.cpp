@@ -52,6 +52,7 @@ int launch_through_server(const launch_request& request,
   forkserver::request_header header;
   header.size = payload.size();
   header.in_memfd = payload.size() > forkserver::kInlinePayload ? 1 : 0;
+  header.lead_process_group = request.options.lead_process_group ? 1 : 0;
   std::vector<std::byte> message(sizeof header);
   std::memcpy(message.data(), &header, sizeof header);
   unique_fd memfd;
@@ -99,18 +100,6 @@ class forkserver_launcher_impl final : public launcher {
 launcher& forkserver_launcher() {
   static forkserver_launcher_impl instance;
   return instance;
-}
-
-launcher& launcher_for(start_method method) noexcept {
-  switch (method) {
-    case start_method::fork:
-      break;
-    case start_method::forkserver:
-      return forkserver_launcher();
-    case start_method::spawn:
-      return spawn_launcher();
-  }
-  return default_launcher();
 }
 
 }  // namespace multiproc::inline v0::detail

@@ -37,6 +37,10 @@ inline constexpr std::size_t kInlinePayload = std::size_t{32} << 10;
 struct request_header {
   std::uint32_t magic = kMagic;
   std::uint32_t in_memfd = 0;
+  // launch_options::lead_process_group: the server and the child both
+  // setpgid, so the group exists before the reply (a pool may signal it
+  // at once).
+  std::uint32_t lead_process_group = 0;
   std::uint64_t size = 0;
 };
 

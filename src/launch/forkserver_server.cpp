@@ -149,6 +149,7 @@ class server {
       return;
     }
     if (pid == 0) {
+      if (header.lead_process_group != 0) ::setpgid(0, 0);
       const std::span<const std::byte> inline_payload =
           header.in_memfd != 0
               ? std::span<const std::byte>()
@@ -157,6 +158,8 @@ class server {
           {inline_payload, fds, caller_pidfd_.get(), self, ignored_, handled_},
           serve_);
     }
+    // Both sides, so the group exists whichever runs first.
+    if (header.lead_process_group != 0) ::setpgid(pid, pid);
     unique_fd pidfd;
     if (int e = pidfd::open_child(pid, pidfd)) {
       // Our unreaped child: its pid cannot have been reused.

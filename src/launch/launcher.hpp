@@ -36,6 +36,11 @@ struct launch_options {
   /// reach the user's threads); a child one of them forks must start with
   /// the mask of the user's program instead. Read only during launch().
   const sigset_t* signal_mask = nullptr;
+  /// The child leads a new process group from its first instruction on.
+  /// Spawn sets it at the exec (POSIX_SPAWN_SETPGROUP), since a parent
+  /// cannot setpgid a child that has exec'd; fork ignores it, its caller
+  /// calls setpgid on both sides of the fork instead (the pool's worker).
+  bool lead_process_group = false;
 };
 
 /// An fd of the launching process that the child gets as `child_fd`,

@@ -117,9 +117,12 @@ int spawn(const launch_request& request, const sigset_t* mask,
   if (int e = ::posix_spawnattr_init(&attributes.value)) return e;
   attributes.made = true;
   err = ::posix_spawnattr_setsigmask(&attributes.value, mask);
-  if (err == 0) {
-    err = ::posix_spawnattr_setflags(&attributes.value, POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  if (err == 0 && request.options.lead_process_group) {
+    err = ::posix_spawnattr_setpgroup(&attributes.value, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
   }
+  if (err == 0) err = ::posix_spawnattr_setflags(&attributes.value, flags);
   if (err != 0) return err;
 
   // The environment, with the marker (a stale one from our own start

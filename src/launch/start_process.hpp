@@ -4,6 +4,8 @@
 // that `process` and its state carry none of them.
 #pragma once
 
+#include <span>
+
 #include "launch/launcher.hpp"
 
 namespace multiproc::inline v0 {
@@ -12,8 +14,11 @@ class process;
 
 namespace multiproc::inline v0::detail {
 
-/// As self.start(), launched with `options`. `options.signal_mask` need
-/// only outlive the call. Errors: as process::start().
-void start_process(process& self, const launch_options& options);
+/// As self.start(), launched with `options`; the child also gets `fds`
+/// (launch_request::fds: a spawn child's only way to share an fd with us,
+/// since it inherits no other). `options.signal_mask` and `fds` need only
+/// outlive the call. Errors: as process::start().
+void start_process(process& self, const launch_options& options,
+                   std::span<const passed_fd> fds = {});
 
 }  // namespace multiproc::inline v0::detail

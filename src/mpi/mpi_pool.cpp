@@ -60,6 +60,9 @@ multiproc::pool_options local_worker_options(const world& w,
   local.max_tasks_per_child = options.max_tasks_per_child;
   local.task_timeout = options.task_timeout;
   local.kill_grace = options.kill_grace;
+  // Forks whatever the default method, as before pools honoured it: the
+  // initializer above captures, so it could not travel to a spawned worker.
+  local.start_method = multiproc::start_method::fork;
   return local;
 }
 

@@ -1,15 +1,30 @@
 // multiproc::pool: the parts of the typed front end that are not templates.
 #include "multiproc/pool.hpp"
 
+#include <string>
+
 #include "limits/rlimit_plan.hpp"
 #include "multiproc/process.hpp"
 #include "pool/live_pools.hpp"
+#include "start/method_choice.hpp"
 
 namespace multiproc::inline v0 {
 namespace {
 
 detail::pool_config engine_config(pool_options& options) {
+  // Building a pool is a guard (API.md Part 5): a spawned copy of the
+  // program becomes its child here, before any of the work below.
+  detail::serve_if_started_by_exec();
   detail::pool_config config;
+  config.method = detail::resolve_start_method(options.start_method);
+  if (config.method != start_method::fork && options.initializer &&
+      !options.initializer.is_portable()) {
+    throw usage_error("the '" + std::string(to_string(config.method)) +
+                      "' start method cannot send this initializer: use a "
+                      "function pointer, a captureless lambda or an empty "
+                      "function object, with arguments multiproc::codec can "
+                      "transfer");
+  }
   config.processes = options.processes != 0 ? options.processes : cpu_count();
   config.initializer = std::move(options.initializer);
   config.max_tasks_per_child = options.max_tasks_per_child;

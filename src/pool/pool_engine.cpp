@@ -95,7 +95,7 @@ struct pool_engine::impl {
   enum class phase { running, closed, terminating };
 
   explicit impl(pool_config c) : config(std::move(c)) {
-    if (!config.backend) config.backend = fork_worker_backend();
+    if (!config.backend) config.backend = process_worker_backend(config.method);
   }
 
   pool_config config;

@@ -1,10 +1,10 @@
 // The seam between the pool's dispatcher (pool_engine.cpp: the queue,
 // which worker gets what, what an event means for a task) and whatever
 // hosts its workers. The dispatcher sees a worker only through `worker`
-// below and makes one only through `worker_backend::spawn`; a fork of this
-// process (fork_worker.hpp) is the first back end, and an MPI agent's or a
-// forkserver's worker would be another implementation of the same few
-// operations. The protocol the frames carry is wire.hpp's.
+// below and makes one only through `worker_backend::spawn`; a child process
+// started by fork or spawn (process_worker.hpp) is the default back end,
+// and an MPI agent's worker would be another implementation of the same
+// few operations. The protocol the frames carry is wire.hpp's.
 //
 // Every member is called under the engine's lock: from the dispatcher's
 // thread, or from a user's thread in cancel() and terminate() (slot() and
@@ -23,12 +23,16 @@
 #include <vector>
 
 #include "multiproc/limits.hpp"
+#include "multiproc/pool_initializer.hpp"
+#include "multiproc/start_method.hpp"
 #include "pool/wire.hpp"
 
 namespace multiproc::inline v0::detail {
 
 struct worker_spawn_args {
-  const std::function<void()>* initializer;
+  /// Run in the worker before its first task; may be empty. Under a
+  /// method other than fork, portable (the pool's constructor checked).
+  const multiproc::pool_initializer* initializer;
   unsigned max_tasks_per_child;
   /// The mask the worker starts with (the thread that built the pool's).
   sigset_t signal_mask;
@@ -98,8 +102,10 @@ class worker_backend {
   virtual std::unique_ptr<worker> spawn(worker_spawn_args args) = 0;
 };
 
-/// The default back end: each worker a fork of this process
-/// (fork_worker.hpp).
-std::shared_ptr<worker_backend> fork_worker_backend();
+/// The default back end: each worker a child of this process started by
+/// `method` (process_worker.hpp). Errors: usage_error for a method that
+/// has no launcher in this build (launch/launcher_for.hpp).
+std::shared_ptr<worker_backend> process_worker_backend(
+    multiproc::start_method method);
 
 }  // namespace multiproc::inline v0::detail

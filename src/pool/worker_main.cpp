@@ -102,10 +102,10 @@ void wait_for_kill(int fd) {
 }
 
 bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
-  if (boot.initializer == nullptr || !*boot.initializer) return true;
+  if (!boot.initializer) return true;
   std::string error;
   try {
-    (*boot.initializer)();
+    boot.initializer();
     return true;
   } catch (const std::exception& e) {
     error = e.what();
@@ -118,7 +118,8 @@ bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
 }
 
 // Runs the task whose trampoline `entry` names (a code_ref: this worker
-// is a fork of the parent, so the parent's module numbers are ours). An
+// is a fork of the parent, or a spawned copy that took the parent's module
+// numbering before its first task, so the parent's numbers are ours). An
 // entry that names nothing here fails the task, not the worker.
 bool run_entry(std::uint64_t entry, std::span<const std::byte> input,
                std::vector<std::byte>& output) noexcept {

@@ -15,7 +15,9 @@ struct worker_boot {
   /// Inherited fds that belong to the parent or to other workers; the
   /// worker closes them so it holds nothing that is not its own.
   std::vector<int> foreign_fds;
-  const std::function<void()>* initializer;
+  /// Run before the first task; empty: none. Its exception (its what())
+  /// breaks the pool.
+  std::function<void()> initializer;
   unsigned max_tasks;  // 0: no limit
 };
 

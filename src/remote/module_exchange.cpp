@@ -112,4 +112,36 @@ code_ref module_map::to_local(code_ref peer_ref) const {
   return {slot.local, peer_ref.offset};
 }
 
+void adopt_numbering(const std::vector<module_record>& peer) {
+  renumber_modules([&peer](const module_snapshot& here) {
+    std::size_t size = 0;
+    for (const module_record& record : peer) {
+      if (record.index <= code_ref::kMaxModule) {
+        size = std::max<std::size_t>(size, record.index + 1);
+      }
+    }
+    // Indexes the creator no longer uses stay unloaded placeholders.
+    std::vector<module_info> numbered(size);
+    for (module_info& placeholder : numbered) placeholder.loaded = false;
+    std::vector<bool> taken(here.modules.size(), false);
+    for (const module_record& record : peer) {
+      if (record.index > code_ref::kMaxModule) continue;
+      std::string refusal;
+      const std::uint32_t local = match(record, here, refusal);
+      module_info& slot = numbered[record.index];
+      if (local != code_ref::kNoModule && !taken[local]) {
+        slot = here.modules[local];
+        taken[local] = true;
+      } else {
+        slot.path = record.path;  // named in the message of a resolve
+        slot.build_id = record.build_id;
+      }
+    }
+    for (std::size_t i = 0; i < here.modules.size(); ++i) {
+      if (!taken[i]) numbered.push_back(here.modules[i]);
+    }
+    return numbered;
+  });
+}
+
 }  // namespace multiproc::inline v0::detail::remote

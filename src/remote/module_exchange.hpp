@@ -32,6 +32,17 @@ std::vector<module_record> describe_modules();
 std::vector<std::byte> encode_modules(const std::vector<module_record>& table);
 std::vector<module_record> decode_modules(std::span<const std::byte> bytes);
 
+/// Renumbers this process's table so that each module the creator `peer`
+/// lists takes the creator's index (matched as module_map does; one the
+/// creator has and we lack becomes an unloaded entry under the creator's
+/// name), and ours that it lacks come after. Called by a process started
+/// by exec (spawn) before it names or resolves any code: then every
+/// code_ref its creator sends, a pool task's entry and the function
+/// pointers inside its payload included, means here what it means there,
+/// exactly as in a fork, whose child inherits the table. Errors:
+/// std::bad_alloc.
+void adopt_numbering(const std::vector<module_record>& peer);
+
 /// Maps a peer's module numbers to ours, module by module by build-id (the
 /// executables to each other, the rest by build-id, preferring the same
 /// path). A module that cannot be matched is recorded, not refused: only

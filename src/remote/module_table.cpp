@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace multiproc::inline v0::detail::remote {
@@ -16,6 +17,24 @@ std::atomic<const module_snapshot*> current{nullptr};
 
 bool same_module(const module_info& a, const module_info& b) {
   return a.base == b.base && a.path == b.path && a.build_id == b.build_id;
+}
+
+// Fills snapshot.ranges from its loaded modules, sorted for find().
+void index_ranges(module_snapshot& snapshot) {
+  snapshot.ranges.clear();
+  for (std::size_t i = 0; i < snapshot.modules.size(); ++i) {
+    const module_info& module = snapshot.modules[i];
+    if (!module.loaded) continue;
+    for (const code_segment& segment : module.code) {
+      snapshot.ranges.push_back({module.base + segment.begin,
+                                 module.base + segment.end,
+                                 static_cast<std::uint32_t>(i)});
+    }
+  }
+  std::sort(snapshot.ranges.begin(), snapshot.ranges.end(),
+            [](const code_range& a, const code_range& b) {
+              return a.begin < b.begin;
+            });
 }
 
 // The table after `scan`: known modules keep their index (one reloaded at
@@ -44,19 +63,7 @@ std::unique_ptr<module_snapshot> merge(const module_snapshot* old,
       next->modules.push_back(std::move(found));
     }
   }
-  for (std::size_t i = 0; i < next->modules.size(); ++i) {
-    const module_info& module = next->modules[i];
-    if (!module.loaded) continue;
-    for (const code_segment& segment : module.code) {
-      next->ranges.push_back({module.base + segment.begin,
-                              module.base + segment.end,
-                              static_cast<std::uint32_t>(i)});
-    }
-  }
-  std::sort(next->ranges.begin(), next->ranges.end(),
-            [](const code_range& a, const code_range& b) {
-              return a.begin < b.begin;
-            });
+  index_ranges(*next);
   return next;
 }
 
@@ -107,6 +114,26 @@ const module_snapshot& refresh_modules() {
     }
     // Another thread published first: merge into its table instead, so
     // that indexes it handed out stay as they are.
+  }
+}
+
+void renumber_modules(
+    const std::function<std::vector<module_info>(const module_snapshot&)>&
+        renumber) {
+  const module_snapshot* old = &refresh_modules();
+  for (;;) {
+    auto next = std::make_unique<module_snapshot>();
+    next->modules = renumber(*old);
+    next->adds = old->adds;
+    next->subs = old->subs;
+    next->previous = old;
+    index_ranges(*next);
+    if (current.compare_exchange_weak(old, next.get(),
+                                      std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+      (void)next.release();  // reachable from `current` from now on
+      return;
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,16 @@ const module_snapshot& current_modules();
 /// Thread safety: any thread; lock-free (a compare-and-swap publishes), so
 /// a fork that happens meanwhile leaves no lock held in the child.
 const module_snapshot& refresh_modules();
+
+/// Replaces the table by renumber(the current one): the only change of
+/// indexes ever made, for a process started by exec that takes its
+/// creator's numbering before it has named any code (module_exchange.hpp,
+/// adopt_numbering). `renumber` may run more than once (a concurrent
+/// rescan publishes first). Errors: std::bad_alloc, and what renumber
+/// throws. Thread safety: any thread; lock-free.
+void renumber_modules(
+    const std::function<std::vector<module_info>(const module_snapshot&)>&
+        renumber);
 
 /// The build-id as lower-case hex, for messages.
 std::string hex(const std::string& bytes);

@@ -117,8 +117,13 @@ std::vector<std::byte> read_bootstrap(int fd) {
 void run_target(const portable_request& request) {
   if (request.target.empty()) return;  // a process() with no target
   decoder in(request.target);
-  const auto table = in.read<std::vector<std::byte>>();
-  const remote::module_map map(remote::decode_modules(table));
+  const auto table = remote::decode_modules(in.read<std::vector<std::byte>>());
+  // Numbered as the parent numbers its modules before any code is named
+  // here, so that what the target goes on to receive from the parent (a
+  // pool worker's tasks, function pointers inside them) resolves as in a
+  // fork, with no translation on either side.
+  remote::adopt_numbering(table);
+  const remote::module_map map(table);
   const auto entry_ref = code_ref::unpack(in.read<std::uint64_t>());
   const bool has_function = in.read<std::uint8_t>() != 0;
   const auto function_ref = code_ref::unpack(in.read<std::uint64_t>());

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "launch/forkserver_client.hpp"
+#include "multiproc/async.hpp"
 #include "multiproc/errors.hpp"
 #include "start/method_choice.hpp"
 
@@ -63,6 +64,15 @@ start_method resolve_start_method(std::optional<start_method> chosen) noexcept {
     g_fixed.store(true, std::memory_order_relaxed);
   }
   return chosen ? *chosen : g_default.load(std::memory_order_relaxed);
+}
+
+}  // namespace multiproc::inline v0::detail
+
+namespace multiproc::inline v0::detail {
+
+start_method async_start_method(std::optional<start_method> chosen) noexcept {
+  serve_if_started_by_exec();
+  return chosen ? *chosen : get_start_method();
 }
 
 }  // namespace multiproc::inline v0::detail

@@ -30,6 +30,8 @@
 #include <vector>
 
 #include "multiproc/detail/task_record.hpp"
+#include "multiproc/pool_initializer.hpp"
+#include "multiproc/start_method.hpp"
 
 #pragma GCC visibility push(default)  // public: see CMakeLists.txt
 namespace multiproc::inline v0::detail {
@@ -38,12 +40,15 @@ class worker_backend;  // src/pool/worker_backend.hpp
 
 struct pool_config {
   unsigned processes = 1;
-  std::function<void()> initializer;
+  multiproc::pool_initializer initializer;
   unsigned max_tasks_per_child = 0;
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
   /// Every worker's caps (pool_options::limits); empty: none.
   std::optional<multiproc::limits> worker_limits;
-  /// What makes the workers; empty: forks of this process.
+  /// How the default back end starts workers (ignored with `backend`).
+  multiproc::start_method method = multiproc::start_method::fork;
+  /// What makes the workers; empty: processes of this process, started by
+  /// `method` (src/pool/process_worker.hpp).
   std::shared_ptr<worker_backend> backend;
 };
 

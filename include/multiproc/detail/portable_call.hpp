@@ -51,8 +51,8 @@ void run_portable_call(std::uintptr_t function,
                        std::span<const std::byte> arguments) {
   F fn = [function] {
     if constexpr (is_function_pointer<F>) {
-      return reinterpret_cast<F>(
-          function);  // NOLINT(performance-no-int-to-ptr)
+      // NOLINTNEXTLINE(performance-no-int-to-ptr)
+      return reinterpret_cast<F>(function);
     } else {
       (void)function;
       return F{};

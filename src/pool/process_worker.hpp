@@ -1,8 +1,14 @@
-// The pool's first worker back end (worker_backend.hpp): one worker
-// process made by fork, the socket the dispatcher talks to it through, and
-// the page of task slots it shares with it. The dispatcher (pool_engine.cpp)
-// decides what to send and what an event means; this file only moves bytes
-// and signals.
+// The pool's default worker back end (worker_backend.hpp): one worker
+// process, started by fork or spawn, the socket the dispatcher talks to it
+// through, and the page of task slots it shares with it. The dispatcher
+// (pool_engine.cpp) decides what to send and what an event means; this
+// file only moves bytes and signals.
+//
+// The two methods differ only in how the worker starts: a fork inherits
+// its socket end and an anonymous shared page and runs worker_main() from
+// its copy of our memory; a spawned copy of the program gets the socket
+// end and a memfd page as passed fds and the initializer as bytes
+// (spawned_worker.hpp). Everything after the start is the same.
 #pragma once
 
 #include <signal.h>
@@ -16,6 +22,7 @@
 #include <vector>
 
 #include "multiproc/process.hpp"
+#include "multiproc/start_method.hpp"
 #include "pool/wire.hpp"
 #include "pool/worker_backend.hpp"
 #include "posix/mapping.hpp"
@@ -23,14 +30,16 @@
 
 namespace multiproc::inline v0::detail {
 
-class fork_worker final : public worker {
+class process_worker final : public worker {
  public:
-  /// Forks a worker running worker_main().
-  /// Errors: std::system_error when the socket, the page or the fork fail.
-  static std::unique_ptr<fork_worker> spawn(worker_spawn_args args);
-  ~fork_worker() override;
-  fork_worker(const fork_worker&) = delete;
-  fork_worker& operator=(const fork_worker&) = delete;
+  /// Starts a worker running worker_main(), by `method`.
+  /// Errors: std::system_error when the socket, the page or the start
+  /// fail; usage_error when a forkserver refuses to serve.
+  static std::unique_ptr<process_worker> spawn(worker_spawn_args args,
+                                               start_method method);
+  ~process_worker() override;
+  process_worker(const process_worker&) = delete;
+  process_worker& operator=(const process_worker&) = delete;
 
   /// Readable when frames (or end of file) arrive; writable for flush().
   int channel() const noexcept override { return channel_.get(); }
@@ -64,7 +73,7 @@ class fork_worker final : public worker {
   int reap() override;
 
  private:
-  fork_worker() = default;
+  process_worker() = default;
 
   // Optional: a default-constructed process would consume a name counter.
   // Ours is dropped with the worker, never closed: the user may hold

@@ -1,0 +1,99 @@
+// Pools by start method (API.md Part 5 speed rows, P1 and P3): tiny
+// tasks per second through submit and map (chunksize 1, "c1") on one
+// worker, and the time a worker replacement costs (a task kills its
+// worker; until the next task's result is back), fork beside spawn.
+// Numbers only; never a test threshold.
+//
+//   multiproc_start_pool_bench [replacements]     default 50
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <multiproc/multiproc.hpp>
+#include <string>
+#include <vector>
+
+namespace mp = multiproc;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+int tiny(int x) { return x + 1; }
+int crash() {
+  ::raise(SIGKILL);
+  return 0;
+}
+
+double seconds_since(clock_type::time_point begin) {
+  return std::chrono::duration<double>(clock_type::now() - begin).count();
+}
+
+mp::pool_options one_worker(mp::start_method method) {
+  mp::pool_options options;
+  options.processes = 1;
+  options.start_method = method;
+  return options;
+}
+
+void tasks_per_second(mp::start_method method) {
+  mp::pool p(one_worker(method));
+  p.submit(tiny, 0).get();  // the worker is up
+  constexpr int kTasks = 50000;
+  std::vector<mp::future<int>> futures;
+  futures.reserve(kTasks);
+  auto begin = clock_type::now();
+  for (int i = 0; i < kTasks; ++i) futures.push_back(p.submit(tiny, i));
+  for (auto& f : futures) f.get();
+  const double submit_rate = kTasks / seconds_since(begin);
+  std::vector<int> items(kTasks);
+  for (std::size_t i = 0; i < items.size(); ++i) items[i] = static_cast<int>(i);
+  begin = clock_type::now();
+  (void)p.map(tiny, items, mp::map_options{.chunksize = 1});
+  const double map_rate =
+      static_cast<double>(items.size()) / seconds_since(begin);
+  const std::string name(mp::to_string(method));
+  std::printf("%-8s pool submit     %10.0f tasks/s\n", name.c_str(),
+              submit_rate);
+  std::printf("%-8s pool map c1     %10.0f items/s\n", name.c_str(), map_rate);
+}
+
+void replacement(mp::start_method method, int runs) {
+  mp::pool p(one_worker(method));
+  p.submit(tiny, 0).get();
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    const auto begin = clock_type::now();
+    try {
+      p.submit(crash).get();
+    } catch (const mp::process_died&) {
+    }
+    p.submit(tiny, i).get();  // on the replacement
+    samples.push_back(seconds_since(begin) * 1e6);
+  }
+  std::sort(samples.begin(), samples.end());
+  auto at = [&samples](double q) {
+    return samples[static_cast<std::size_t>(
+        q * static_cast<double>(samples.size() - 1))];
+  };
+  std::printf(
+      "%-8s pool worker replacement  median %7.0f us  p10 %7.0f  p90 "
+      "%7.0f\n",
+      std::string(mp::to_string(method)).c_str(), at(0.5), at(0.1), at(0.9));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mp::detail::serve_if_started_by_exec();  // the guard, without fixing a method
+  const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
+  for (mp::start_method method :
+       {mp::start_method::fork, mp::start_method::spawn}) {
+    tasks_per_second(method);
+  }
+  for (mp::start_method method :
+       {mp::start_method::fork, mp::start_method::spawn}) {
+    replacement(method, runs);
+  }
+}
