@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "multiproc/pool.hpp"
@@ -83,6 +84,46 @@ class world {
   std::vector<agent> agent_list_;
 };
 
+/// What every local worker of an mpi::pool runs first, on every rank: it
+/// travels to the agents by name, so it must be a function pointer, a
+/// captureless lambda or an empty function object. Anything else is
+/// accepted here and refused by mpi::pool's constructor (usage_error).
+/// Python: MPIPoolExecutor's initializer (pickled by reference).
+class pool_initializer {
+ public:
+  pool_initializer() = default;
+  template <class F>
+  requires(!std::is_same_v<std::decay_t<F>, pool_initializer>)
+  pool_initializer(F fn) {  // NOLINT(google-explicit-constructor): as std::function
+    using type = std::decay_t<F>;
+    if constexpr (std::is_convertible_v<type, void (*)()>) {
+      function_ = static_cast<void (*)()>(fn);
+      portable_ = function_ != nullptr;
+      empty_ = function_ == nullptr;
+    } else if constexpr (std::is_empty_v<type> &&
+                         std::is_default_constructible_v<type>) {
+      function_ = &call_empty<type>;
+      empty_ = false;
+    } else {
+      portable_ = false;
+      empty_ = false;
+    }
+  }
+  /// Whether there is one at all.
+  explicit operator bool() const noexcept { return !empty_; }
+  /// Null when there is none, or when it cannot travel.
+  void (*function() const noexcept)() { return portable_ ? function_ : nullptr; }
+
+ private:
+  template <class F>
+  static void call_empty() {
+    F{}();
+  }
+  void (*function_)() = nullptr;
+  bool portable_ = true;
+  bool empty_ = true;
+};
+
 /// How an mpi::pool is sized. Python: MPIPoolExecutor(max_workers,
 /// initializer, initargs).
 struct pool_options {
@@ -90,7 +131,7 @@ struct pool_options {
   /// Local workers on rank 0 too; 0: none, except with no agents (or, in
   /// this step, before the agents' transport exists): cpu_count().
   unsigned client_processes = 0;
-  std::function<void()> initializer{};
+  pool_initializer initializer{};  // as MPIPoolExecutor's initializer
   unsigned max_tasks_per_child = 0;  // as multiproc::pool_options
   std::optional<std::chrono::nanoseconds> task_timeout{};
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);

@@ -753,6 +753,14 @@ class pool {
   /// process") in a forked child.
   void join();
 
+ protected:
+  /// A pool over another engine configuration (its own worker back end):
+  /// what multiproc::mpi::pool builds. `task_timeout` as
+  /// pool_options::task_timeout. Python: none.
+  /// Errors: as pool(pool_options).
+  pool(detail::pool_config config,
+       std::optional<std::chrono::nanoseconds> task_timeout);
+
  private:
   template <class F, class Item, bool Star>
   static auto result_of_item() {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "mpi/agent_serve.hpp"
 #include "mpi/handshake.hpp"
 #include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
@@ -67,9 +68,13 @@ void agent_main(MPI_Comm comm, int rank,
   MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
             kTagAnswer, comm, &sent);
 
-  // Serving: this step has no task transport yet, so the only message is
-  // stop. A refused agent waits for it too, so that every rank finalizes.
-  receive_from_client(comm, kTagStop, options.spin);
+  if (answer.same_executable) {
+    const remote::module_map client_modules(remote::decode_modules(table));
+    serve_agent(comm, rank, options.spin, client_modules);
+  } else {
+    // A refused agent waits for stop too, so that every rank finalizes.
+    receive_from_client(comm, kTagStop, options.spin);
+  }
   MPI_Wait(&sent, MPI_STATUS_IGNORE);
   MPI_Comm_free(&comm);
   MPI_Finalize();

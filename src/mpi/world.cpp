@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mpi/agent_main.hpp"
+#include "mpi/client_relay.hpp"
 #include "mpi/handshake.hpp"
 #include "mpi/protocol.hpp"
 #include "multiproc/errors.hpp"
@@ -79,12 +80,19 @@ world::world(int& argc, char**& argv, world_options options) {
   if (rank != 0) detail::mpi::agent_main(library_comm, rank, options);
   try {
     agent_list_ = detail::mpi::run_handshake(library_comm, size_, options);
+    // From here on only the relay's thread calls MPI, until the end.
+    if (size_ > 1) {
+      detail::mpi::start_world_relay(library_comm, size_, options.spin);
+    }
   } catch (...) {
     stop_agents_and_finalize(size_);
     throw;
   }
 }
 
-world::~world() { stop_agents_and_finalize(size_); }
+world::~world() {
+  detail::mpi::stop_world_relay();
+  stop_agents_and_finalize(size_);
+}
 
 }  // namespace multiproc::inline v0::mpi

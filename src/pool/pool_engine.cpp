@@ -614,10 +614,12 @@ struct pool_engine::impl {
             // the outcome claimed above drops. Killing the worker then would
             // only take the task it started next with it (seen: a task
             // nobody cancelled failing with cancelled_error).
-            if (!w->link->slot(slot).state.compare_exchange_strong(
+            if (w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
-                    std::memory_order_acq_rel) &&
-                expected != wire::slot_finished) {
+                    std::memory_order_acq_rel)) {
+              // A back end whose page is a mirror passes it on.
+              w->link->cancel_queued(slot);
+            } else if (expected != wire::slot_finished) {
               // It is running: stop it the only way there is.
               kill_worker_locked(*w, task_outcome::cancelled);
               wake_locked();
