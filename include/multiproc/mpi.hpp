@@ -12,11 +12,8 @@
 // agents. Without a launcher (or -n 1) the same binary runs its pool in
 // local workers.
 //
-// This step builds the world (MPI start, the build-id handshake, every
-// refusal of the contract, the agents' serve loop and their clean exit);
-// the transport that runs tasks under the agents is not built yet, so an
-// mpi::pool runs its tasks in rank 0's own local workers (see README,
-// "MPI").
+// Tasks run in local workers under the agents (and on rank 0 only with
+// pool_options::client_processes, or with no agents); see README, "MPI".
 #pragma once
 
 #include <chrono>
@@ -128,8 +125,8 @@ class pool_initializer {
 /// initializer, initargs).
 struct pool_options {
   unsigned processes_per_agent = 0;  // local workers per agent; 0: its cpus
-  /// Local workers on rank 0 too; 0: none, except with no agents (or, in
-  /// this step, before the agents' transport exists): cpu_count().
+  /// Local workers on rank 0 too; 0: none, except with no agents:
+  /// cpu_count().
   unsigned client_processes = 0;
   pool_initializer initializer{};  // as MPIPoolExecutor's initializer
   unsigned max_tasks_per_child = 0;  // as multiproc::pool_options
@@ -143,7 +140,10 @@ struct pool_options {
 class pool : public multiproc::pool {
  public:
   /// Starts the pool's workers. Python: MPIPoolExecutor(...).
-  /// Errors: as multiproc::pool's constructor.
+  /// Errors: as multiproc::pool's constructor; usage_error("multiproc::mpi::
+  /// pool cannot send this initializer: use a function pointer, a
+  /// captureless lambda or an empty function object, with arguments
+  /// multiproc::codec can transfer").
   explicit pool(world& w, pool_options options = {});
 };
 

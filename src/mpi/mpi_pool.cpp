@@ -16,7 +16,6 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
 #include "multiproc/process.hpp"
-#include "pool/fork_worker.hpp"
 
 namespace multiproc::inline v0::detail::mpi {
 namespace {
@@ -123,7 +122,9 @@ detail::pool_config pool_config_for(const world& w, pool_options& options) {
 }
 
 std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args) {
-  return fork_worker::spawn(std::move(args));
+  static const std::shared_ptr<worker_backend> forks =
+      detail::pool_engine::default_backend();
+  return forks->spawn(std::move(args));
 }
 
 void prepare_pool_worker(int rank) noexcept {

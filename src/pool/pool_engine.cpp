@@ -738,6 +738,10 @@ bool pool_engine::join_until(
   return impl_->join_until(deadline);
 }
 
+std::shared_ptr<worker_backend> pool_engine::default_backend() {
+  return fork_worker_backend();
+}
+
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }
 
 }  // namespace multiproc::inline v0::detail

@@ -77,6 +77,13 @@ class pool_engine {
 
   unsigned processes() const { return processes_; }
 
+  /// The back end of a pool_config without one (forks of this process),
+  /// for back ends that host such workers among others (multiproc::mpi:
+  /// rank 0's and each agent's local workers). The one way to it from
+  /// outside the core: a shared libmultiproc keeps the back ends hidden.
+  /// Errors: std::bad_alloc.
+  static std::shared_ptr<worker_backend> default_backend();
+
   /// Errors: usage_error("can only use a pool created by current process")
   /// in a process forked from the one that built the pool. Every other
   /// member but processes() checks it too; the destructor of such a copy
