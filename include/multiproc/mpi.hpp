@@ -54,7 +54,8 @@ class world {
   /// a rank does not join within options.handshake_timeout, or MPI is
   /// below MPI_THREAD_SERIALIZED; std::bad_alloc.
   world(int& argc, char**& argv, world_options options = {});
-  /// Rank 0: stops the agents, MPI_Finalize. Never throws. Python: the end
+  /// Rank 0: finishes every mpi::pool still alive (as ~pool: close, join),
+  /// stops the agents, MPI_Finalize. Never throws. Python: the end
   /// of the -m mpi4py.futures script.
   ~world();
   world(const world&) = delete;
@@ -90,8 +91,8 @@ class pool_initializer {
  public:
   pool_initializer() = default;
   template <class F>
-  requires(!std::is_same_v<std::decay_t<F>, pool_initializer>)
-  pool_initializer(F fn) {  // NOLINT(google-explicit-constructor): as std::function
+  requires(!std::is_same_v<std::decay_t<F>, pool_initializer>) pool_initializer(
+      F fn) {  // NOLINT(google-explicit-constructor): as std::function
     using type = std::decay_t<F>;
     if constexpr (std::is_convertible_v<type, void (*)()>) {
       function_ = static_cast<void (*)()>(fn);
@@ -109,7 +110,9 @@ class pool_initializer {
   /// Whether there is one at all.
   explicit operator bool() const noexcept { return !empty_; }
   /// Null when there is none, or when it cannot travel.
-  void (*function() const noexcept)() { return portable_ ? function_ : nullptr; }
+  void (*function() const noexcept)() {
+    return portable_ ? function_ : nullptr;
+  }
 
  private:
   template <class F>
@@ -128,7 +131,7 @@ struct pool_options {
   /// Local workers on rank 0 too; 0: none, except with no agents:
   /// cpu_count().
   unsigned client_processes = 0;
-  pool_initializer initializer{};  // as MPIPoolExecutor's initializer
+  pool_initializer initializer{};    // as MPIPoolExecutor's initializer
   unsigned max_tasks_per_child = 0;  // as multiproc::pool_options
   std::optional<std::chrono::nanoseconds> task_timeout{};
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
@@ -145,6 +148,10 @@ class pool : public multiproc::pool {
   /// captureless lambda or an empty function object, with arguments
   /// multiproc::codec can transfer").
   explicit pool(world& w, pool_options options = {});
+  /// As multiproc::pool's (close, then join). Python: shutdown(wait=True).
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
 };
 
 /// In a task run by an mpi::pool: the rank whose worker runs it (0 for

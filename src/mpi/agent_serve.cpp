@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mpi/local_workers.hpp"
+#include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/relay_records.hpp"
 #include "multiproc/detail/remote_call.hpp"
@@ -71,6 +72,7 @@ class agent_server {
       : comm_(comm), rank_(rank), spin_(spin) {}
 
   void run() {
+    use_exact_naps();
     auto spin_until = clock::now() + spin_;
     auto nap = kFirstNap;
     for (;;) {
@@ -111,8 +113,7 @@ class agent_server {
       int count = 0;
       MPI_Get_count(&status, MPI_BYTE, &count);
       received_.resize(static_cast<std::size_t>(count));
-      MPI_Mrecv(received_.data(), count, MPI_BYTE, &message,
-                MPI_STATUS_IGNORE);
+      MPI_Mrecv(received_.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
       any = true;
       if (status.MPI_TAG == kTagStop) {
         stopping_ = true;
@@ -286,16 +287,17 @@ class agent_server {
   // Sends up what the worker has written.
   void collect(std::uint64_t key, hosted_worker& w) {
     frames_.clear();
-    w.proc->receive([&](const wire::frame_header& header,
-                        const std::byte* payload) {
-      if (is_result(header.kind) && header.slot < wire::kSlotsPerWorker) {
-        w.awaiting &= ~(1U << header.slot);
-      }
-      wire::append_frame(frames_, header.kind, header.slot, header.entry,
-                         payload, header.size, header.timeout_ns);
-    });
+    w.proc->receive(
+        [&](const wire::frame_header& header, const std::byte* payload) {
+          if (is_result(header.kind) && header.slot < wire::kSlotsPerWorker) {
+            w.awaiting &= ~(1U << header.slot);
+          }
+          wire::append_frame(frames_, header.kind, header.slot, header.entry,
+                             payload, header.size, header.timeout_ns);
+        });
     if (frames_.empty()) return;
-    append_record(up_, relay_op::frames_up, static_cast<std::uint32_t>(key >> 32),
+    append_record(up_, relay_op::frames_up,
+                  static_cast<std::uint32_t>(key >> 32),
                   static_cast<std::uint32_t>(key), 0, frames_);
   }
 
@@ -308,16 +310,20 @@ class agent_server {
 
   // --- to rank 0 -------------------------------------------------------
 
+  // The request is completed by test_sends(), or cancelled in shut_down()
+  // (the checker cannot see that):
+  // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
   bool send_up() {
     if (up_.empty()) return false;
     sends_.push_back({std::move(up_), MPI_REQUEST_NULL});
     up_ = {};
     in_flight_send& send = sends_.back();
     // TODO(issue 14): split messages over 2 GiB (MPI's int count).
-    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()),
-              MPI_BYTE, 0, kTagToClient, comm_, &send.request);
+    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE,
+              0, kTagToClient, comm_, &send.request);
     return true;
   }
+  // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
 
   bool test_sends() {
     const std::size_t before = sends_.size();

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
 #include "posix/io.hpp"
 #include "posix/library_thread.hpp"
@@ -21,8 +22,7 @@ std::shared_ptr<client_relay> the_world_relay;  // under world_relay_mutex
 
 }  // namespace
 
-remote_link::remote_link(int rank_, std::uint32_t pool_,
-                         std::uint32_t worker_)
+remote_link::remote_link(int rank_, std::uint32_t pool_, std::uint32_t worker_)
     : rank(rank_), pool(pool_), worker(worker_) {
   if (int err = io::create_eventfd(arrived_event)) {
     throw std::system_error(err, std::generic_category(), "eventfd");
@@ -68,8 +68,8 @@ void client_relay::post(int rank, relay_op op, std::uint32_t pool,
                         std::uint32_t worker, std::uint32_t arg,
                         std::span<const std::byte> payload) {
   std::lock_guard lock(mutex_);
-  append_record(outbox_[static_cast<std::size_t>(rank)], op, pool, worker,
-                arg, payload);
+  append_record(outbox_[static_cast<std::size_t>(rank)], op, pool, worker, arg,
+                payload);
   posted_ = true;
   // Only a sleeping thread needs the signal: a spinning one looks again.
   if (sleeping_) wake_.notify_one();
@@ -88,14 +88,18 @@ bool client_relay::send_posted() {
       outbox_[rank] = {};
     }
   }
+  // Each request is completed by test_sends(), which the thread runs until
+  // none is left (the checker cannot see that):
+  // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
   for (auto& [rank, bytes] : batches) {
     // TODO(issue 14): split messages over 2 GiB (MPI's int count).
     sends_.push_back({std::move(bytes), MPI_REQUEST_NULL});
     in_flight_send& send = sends_.back();
-    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()),
-              MPI_BYTE, rank, kTagToAgent, comm_, &send.request);
+    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE,
+              rank, kTagToAgent, comm_, &send.request);
   }
   return !batches.empty();
+  // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
 }
 
 // Forgets the sends MPI has finished with. Returns whether any finished.
@@ -157,6 +161,7 @@ void client_relay::handle_record(int rank, const record_header& header,
 
 void client_relay::run() {
   block_all_signals_on_this_thread();
+  use_exact_naps();
   auto spin_until = clock::now() + spin_;
   auto nap = kFirstNap;
   for (;;) {

@@ -97,7 +97,7 @@ class client_relay {
   bool posted_ = false;    // under mutex_: some outbox is not empty
   std::vector<std::vector<std::byte>> outbox_;  // by rank, under mutex_
   std::unordered_map<std::uint64_t, std::shared_ptr<remote_link>>
-      links_;                      // under mutex_
+      links_;                       // under mutex_
   std::uint32_t pool_numbers_ = 0;  // under mutex_
 
   // The thread's own.

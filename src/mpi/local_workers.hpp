@@ -24,15 +24,20 @@ multiproc::pool_options local_worker_options(
     int rank);
 
 /// The engine of an mpi::pool: the remote back end with agents, else a
-/// local pool's (local_worker_options). Takes options.initializer.
+/// local pool's (local_worker_options).
 /// Errors: usage_error for an initializer that cannot travel (the
 /// contract's text); std::bad_alloc.
-detail::pool_config pool_config_for(const multiproc::mpi::world& w,
-                                    multiproc::mpi::pool_options& options);
+detail::pool_config pool_config_for(
+    const multiproc::mpi::world& w,
+    const multiproc::mpi::pool_options& options);
 
 /// One local worker of an mpi::pool: rank 0's own (client_processes) or
 /// an agent's. Errors: as fork_worker::spawn.
 std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args);
+
+/// Rank 0, in ~world: close() and join() every mpi::pool still alive, as
+/// their destructors would, while the agents still serve them.
+void finish_live_pools() noexcept;
 
 /// First thing in every local worker of an mpi::pool: drops the signal
 /// handlers MPI installed in its rank and records the rank for

@@ -5,7 +5,11 @@
 // (remote_worker.hpp): each agent hosts processes_per_agent (or its cpus)
 // of its workers, and rank 0 client_processes more. Without agents it is a
 // plain local pool.
+#include <sys/prctl.h>
+
+#include <algorithm>
 #include <csignal>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -16,11 +20,16 @@
 #include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
 #include "multiproc/process.hpp"
+#include "posix/sys.hpp"
 
 namespace multiproc::inline v0::detail::mpi {
 namespace {
 using multiproc::mpi::pool_options;
 using multiproc::mpi::world;
+
+// The mpi::pools alive on rank 0, for ~world (finish_live_pools).
+std::mutex live_pools_mutex;
+std::vector<multiproc::pool*> live_pools;  // under live_pools_mutex
 
 // The rank whose worker runs the current task; set in each worker by
 // prepare_pool_worker (a worker is a fork, so rank 0's main never sees it).
@@ -33,7 +42,8 @@ unsigned processes_of(const world::agent& agent, const pool_options& options) {
 
 unsigned total_processes(const world& w, const pool_options& options) {
   unsigned total = options.client_processes;
-  for (const auto& agent : w.agent_list()) total += processes_of(agent, options);
+  for (const auto& agent : w.agent_list())
+    total += processes_of(agent, options);
   return total != 0 ? total : multiproc::cpu_count();
 }
 
@@ -69,7 +79,7 @@ spawn_request portable_initializer(
   return request;
 }
 
-detail::pool_config remote_config(const world& w, pool_options options) {
+detail::pool_config remote_config(const world& w, const pool_options& options) {
   std::vector<remote_placement::host> hosts;
   hosts.push_back({0, options.client_processes});
   for (const auto& agent : w.agent_list()) {
@@ -78,8 +88,8 @@ detail::pool_config remote_config(const world& w, pool_options options) {
   detail::pool_config config;
   config.processes = total_processes(w, options);
   config.backend = make_remote_backend(
-      world_relay(), std::move(hosts), portable_initializer(options.initializer),
-      options.max_tasks_per_child);
+      world_relay(), std::move(hosts),
+      portable_initializer(options.initializer), options.max_tasks_per_child);
   // Rank 0's own workers run it from here; the agents' by name.
   config.initializer = [user = options.initializer.function()] {
     prepare_pool_worker(0);
@@ -110,15 +120,32 @@ multiproc::pool_options local_worker_options(const world& w,
   return local;
 }
 
-detail::pool_config pool_config_for(const world& w, pool_options& options) {
-  if (w.agents() != 0) return remote_config(w, std::move(options));
-  multiproc::pool_options local = local_worker_options(w, std::move(options), 0);
+detail::pool_config pool_config_for(const world& w,
+                                    const pool_options& options) {
+  if (w.agents() != 0) return remote_config(w, options);
+  multiproc::pool_options local = local_worker_options(w, options, 0);
   detail::pool_config config;
   config.processes = local.processes;
   config.initializer = std::move(local.initializer);
   config.max_tasks_per_child = local.max_tasks_per_child;
   config.kill_grace = local.kill_grace;
   return config;
+}
+
+void finish_live_pools() noexcept {
+  std::vector<multiproc::pool*> pools;
+  {
+    std::lock_guard lock(live_pools_mutex);
+    pools = live_pools;
+  }
+  for (multiproc::pool* p : pools) {
+    try {
+      p->close();
+      p->join();
+    } catch (...) {
+      // Not its creator (a forked child's world): nothing to finish here.
+    }
+  }
 }
 
 std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args) {
@@ -129,6 +156,9 @@ std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args) {
 
 void prepare_pool_worker(int rank) noexcept {
   drop_inherited_mpi_signal_handlers();
+  // An agent naps with a 1 ns timer slack (use_exact_naps); a task gets
+  // the system's default again.
+  sys::prctl(PR_SET_TIMERSLACK, 0);
   worker_rank = rank;
 }
 
@@ -138,7 +168,15 @@ namespace multiproc::inline v0::mpi {
 
 pool::pool(world& w, pool_options options)
     : multiproc::pool(detail::mpi::pool_config_for(w, options),
-                      options.task_timeout) {}
+                      options.task_timeout) {
+  std::lock_guard lock(detail::mpi::live_pools_mutex);
+  detail::mpi::live_pools.push_back(this);
+}
+
+pool::~pool() {
+  std::lock_guard lock(detail::mpi::live_pools_mutex);
+  std::erase(detail::mpi::live_pools, this);
+}
 
 std::optional<int> current_rank() noexcept { return detail::mpi::worker_rank; }
 

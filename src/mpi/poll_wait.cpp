@@ -1,9 +1,15 @@
 #include "mpi/poll_wait.hpp"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <thread>
 
+#include "posix/sys.hpp"
+
 namespace multiproc::inline v0::detail::mpi {
+
+void use_exact_naps() noexcept { sys::prctl(PR_SET_TIMERSLACK, 1); }
 
 bool poll_until(const std::function<bool()>& ready,
                 std::chrono::steady_clock::time_point deadline,

@@ -123,7 +123,8 @@ class remote_worker final : public worker {
 
   std::shared_ptr<client_relay> relay_;
   std::shared_ptr<remote_link> link_;
-  std::unique_ptr<wire::slot_page> mirror_ = std::make_unique<wire::slot_page>();
+  std::unique_ptr<wire::slot_page> mirror_ =
+      std::make_unique<wire::slot_page>();
   std::vector<std::byte> out_;
   wire::receive_buffer in_;
 };

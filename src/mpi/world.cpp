@@ -8,6 +8,7 @@
 #include "mpi/agent_main.hpp"
 #include "mpi/client_relay.hpp"
 #include "mpi/handshake.hpp"
+#include "mpi/local_workers.hpp"
 #include "mpi/protocol.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
@@ -91,6 +92,7 @@ world::world(int& argc, char**& argv, world_options options) {
 }
 
 world::~world() {
+  detail::mpi::finish_live_pools();
   detail::mpi::stop_world_relay();
   stop_agents_and_finalize(size_);
 }

@@ -159,7 +159,23 @@ TEST(MpiPool, ManyTinyTasksComeBackInOrder) {
   mp::mpi::pool workers(*the_world, {.processes_per_agent = 1});
   std::vector<mp::future<int>> futures;
   for (int i = 0; i < 3000; ++i) futures.push_back(workers.submit(&square, i));
-  for (int i = 0; i < 3000; ++i) EXPECT_EQ(futures[static_cast<size_t>(i)].get(), i * i);
+  for (int i = 0; i < 3000; ++i)
+    EXPECT_EQ(futures[static_cast<size_t>(i)].get(), i * i);
+}
+
+TEST(MpiPool, WorkersThatRetireAreReplacedOnTheAgents) {
+  mp::mpi::pool workers(*the_world,
+                        {.processes_per_agent = 1, .max_tasks_per_child = 2});
+  std::vector<int> inputs;
+  for (int i = 0; i < 30; ++i) inputs.push_back(i);
+  const std::vector<int> squares =
+      workers.map(&square, inputs, {.chunksize = 1});
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(squares[static_cast<size_t>(i)], i * i);
+  }
+  if (expected_ranks > 1) {
+    EXPECT_NE(workers.submit(&rank_of_task).get(), 0);
+  }
 }
 
 TEST(MpiPool, CancelOfAQueuedTaskDropsIt) {
