@@ -89,7 +89,11 @@ class world {
 /// Python: MPIPoolExecutor's initializer (pickled by reference).
 class pool_initializer {
  public:
+  /// None. Python: initializer=None.
   pool_initializer() = default;
+  /// Any callable; only the three portable kinds can be sent (function()).
+  /// Python: initializer=fn. Errors: none (mpi::pool's constructor refuses
+  /// what cannot travel).
   template <class F>
   requires(!std::is_same_v<std::decay_t<F>, pool_initializer>) pool_initializer(
       F fn) {  // NOLINT(google-explicit-constructor): as std::function
@@ -107,9 +111,9 @@ class pool_initializer {
       empty_ = false;
     }
   }
-  /// Whether there is one at all.
+  /// Whether there is one at all. Python: initializer is not None.
   explicit operator bool() const noexcept { return !empty_; }
-  /// Null when there is none, or when it cannot travel.
+  /// Null when there is none, or when it cannot travel. Python: none.
   void (*function() const noexcept)() {
     return portable_ ? function_ : nullptr;
   }
