@@ -86,7 +86,13 @@ class agent_server {
         nap = kFirstNap;
         continue;
       }
-      if (clock::now() < spin_until) continue;
+      if (clock::now() < spin_until) {
+        // Spinning, but giving the core to whoever wants it: on a box with
+        // fewer cores than ranks, spinners that do not yield starve the
+        // workers (np=2 on 2 cores: 2.8 ms round trips instead of 40 us).
+        std::this_thread::yield();
+        continue;
+      }
       // Asleep in poll(): a worker's frame or death wakes us at once;
       // MPI, which has no fd, is looked at again after the nap.
       if (poll_workers(clock::now() + nap)) {

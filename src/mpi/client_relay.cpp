@@ -175,7 +175,13 @@ void client_relay::run() {
     }
     std::unique_lock lock(mutex_);
     if (stopping_ && !posted_ && sends_.empty()) return;
-    if (clock::now() < spin_until || posted_) continue;
+    if (posted_) continue;
+    if (clock::now() < spin_until) {
+      // As the agents: spin, but let the workers and dispatchers run.
+      lock.unlock();
+      std::this_thread::yield();
+      continue;
+    }
     sleeping_ = true;
     wake_.wait_for(lock, nap, [this] { return posted_ || stopping_; });
     sleeping_ = false;
