@@ -391,6 +391,9 @@ class lazy_map {
       task->entry = &chunk_entry<F, R, Item, Star>;
     }
     task->timeout = timeout_;
+    if constexpr (is_function_pointer<F>) {
+      task->callable = reinterpret_cast<std::uintptr_t>(fn_);
+    }
     encoder out;
     write_callable(out, fn_);
     write_chunk<Item>(out, items.begin(), items.size());
@@ -577,6 +580,9 @@ class pool {
       task->timeout = options.timeout ? options.timeout : task_timeout_;
       task->limits = options.limits;
       task->measure_usage = true;
+      if constexpr (detail::is_function_pointer<F>) {
+        task->callable = reinterpret_cast<std::uintptr_t>(fn);
+      }
       encoder out;
       detail::write_callable(out, fn);
       out.write(arguments(std::forward<Args>(args)...));
@@ -804,6 +810,9 @@ class pool {
         task->entry = &detail::chunk_entry<F, result, Item, Star>;
       }
       task->timeout = task_timeout_;
+      if constexpr (detail::is_function_pointer<F>) {
+        task->callable = reinterpret_cast<std::uintptr_t>(fn);
+      }
       encoder out;
       detail::write_callable(out, fn);
       detail::write_chunk<Item>(

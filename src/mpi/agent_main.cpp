@@ -50,12 +50,16 @@ void agent_main(MPI_Comm comm, int rank,
                 const multiproc::mpi::world_options& options) {
   const std::vector<std::byte> table =
       receive_from_client(comm, kTagModules, options.spin);
-  const std::string theirs = main_build_id(remote::decode_modules(table));
+  const std::vector<remote::module_record> client_table =
+      remote::decode_modules(table);
+  const std::string theirs = main_build_id(client_table);
+  const remote::module_map client_modules(client_table);
   agent_answer answer;
   answer.main_build_id = main_build_id(remote::describe_modules());
   answer.same_executable = !theirs.empty() && theirs == answer.main_build_id;
   answer.cpus = multiproc::cpu_count();
   answer.host = processor_name();
+  answer.unmatched_modules = client_modules.unmatched();
   if (!answer.same_executable) {
     std::fprintf(stderr,
                  "multiproc::mpi: rank %d refused: it runs a different "
@@ -69,7 +73,6 @@ void agent_main(MPI_Comm comm, int rank,
             kTagAnswer, comm, &sent);
 
   if (answer.same_executable) {
-    const remote::module_map client_modules(remote::decode_modules(table));
     serve_agent(comm, rank, options.spin, client_modules);
   } else {
     // A refused agent waits for stop too, so that every rank finalizes.

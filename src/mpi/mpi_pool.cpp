@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "mpi/client_relay.hpp"
+#include "mpi/code_checks.hpp"
 #include "mpi/local_workers.hpp"
 #include "mpi/remote_worker.hpp"
 #include "multiproc/detail/pool_engine.hpp"
@@ -97,6 +98,7 @@ detail::pool_config remote_config(const world& w, const pool_options& options) {
   };
   config.max_tasks_per_child = options.max_tasks_per_child;
   config.kill_grace = options.kill_grace;
+  config.check_task = &check_task_code;
   return config;
 }
 

@@ -554,6 +554,11 @@ struct pool_engine::impl {
     {
       // Before the lock: a forked child's copy of it may be held forever.
       throw_unless_owner();
+      // Immutable config, read without the lock: the check may scan the
+      // loaded modules.
+      if (config.check_task) {
+        for (const auto& t : tasks) config.check_task(*t);
+      }
       std::lock_guard lock(mutex);
       if (state != phase::running) throw usage_error("Pool not running");
       // Checked before any of the batch is queued: a bad cap fails the

@@ -2,6 +2,7 @@
 // launcher): the world's roles and the pool's contract. main() builds the
 // world first, as users must; only rank 0 gets past it and runs the tests,
 // and mpiexec's exit code 0 says that every rank ended cleanly.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -176,6 +177,29 @@ TEST(MpiPool, WorkersThatRetireAreReplacedOnTheAgents) {
   if (expected_ranks > 1) {
     EXPECT_NE(workers.submit(&rank_of_task).get(), 0);
   }
+}
+
+TEST(MpiPool, CodeLoadedAfterTheWorldIsRefusedAtSubmit) {
+  if (expected_ranks == 1) GTEST_SKIP() << "no agents: a local pool runs it";
+  void* library = ::dlopen(MULTIPROC_LATE_LIBRARY, RTLD_NOW);
+  ASSERT_NE(library, nullptr) << ::dlerror();
+  auto* late_square =
+      reinterpret_cast<int (*)(int)>(::dlsym(library, "late_square"));
+  ASSERT_NE(late_square, nullptr);
+  mp::mpi::pool workers(*the_world, {.processes_per_agent = 1});
+  const std::string expected = std::string("the task's code is in ") +
+                               MULTIPROC_LATE_LIBRARY +
+                               ", loaded after multiproc::mpi::world was "
+                               "created";
+  try {
+    workers.submit(late_square, 3);
+    FAIL() << "submitted";
+  } catch (const mp::usage_error& e) {
+    EXPECT_EQ(e.what(), expected);
+  }
+  std::vector<int> inputs{1, 2};
+  EXPECT_THROW(workers.map(late_square, inputs), mp::usage_error);
+  EXPECT_EQ(workers.submit(&square, 3).get(), 9);
 }
 
 TEST(MpiPool, CancelOfAQueuedTaskDropsIt) {

@@ -45,6 +45,10 @@ struct pool_config {
   std::optional<multiproc::limits> worker_limits;
   /// What makes the workers; empty: forks of this process.
   std::shared_ptr<worker_backend> backend;
+  /// Called on the submitting thread for each task before any of a batch
+  /// is queued; may throw usage_error to refuse it (multiproc::mpi: code
+  /// the agents cannot run). Empty: none.
+  std::function<void(const task_record&)> check_task;
 };
 
 class pool_engine {
