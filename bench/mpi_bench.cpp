@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <multiproc/mpi.hpp>
 #include <numeric>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace mp = multiproc;
@@ -54,10 +56,44 @@ void measure(const char* name, mp::pool& workers) {
               kTasks / seconds_since(start));
 }
 
+// 1 ms of CPU work.
+int spin_1ms(int x) {
+  const auto end = clock_type::now() + std::chrono::milliseconds(1);
+  while (clock_type::now() < end) {
+  }
+  return x;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   mp::mpi::world world(argc, argv);
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "idle") {
+    // The agents' CPU while nothing happens: measure the whole job's CPU
+    // time (e.g. /usr/bin/time mpiexec ...) against `idle0`.
+    mp::mpi::pool workers(world, {.processes_per_agent = 1});
+    workers.submit(&add, 1, 2).get();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    return 0;
+  }
+  if (mode == "idle0") {
+    mp::mpi::pool workers(world, {.processes_per_agent = 1});
+    workers.submit(&add, 1, 2).get();
+    return 0;
+  }
+  if (mode == "cpu") {
+    mp::mpi::pool workers(world, {.processes_per_agent = 1});
+    std::vector<int> inputs(2000);
+    std::iota(inputs.begin(), inputs.end(), 0);
+    const auto start = clock_type::now();
+    const auto out = workers.map(&spin_1ms, inputs, {.chunksize = 1});
+    std::printf(
+        "mpi::pool: 2000 x 1 ms tasks on %u workers: %.2f cores "
+        "doing task work\n",
+        workers.processes(), 2.0 / seconds_since(start));
+    return 0;
+  }
   {
     mp::mpi::pool workers(world, {.processes_per_agent = 1});
     std::printf("mpi::pool, %d ranks, %u workers\n", world.size(),

@@ -28,9 +28,14 @@ if(MULTIPROC_HAVE_MPI)
     PUBLIC multiproc
     PRIVATE MPI::MPI_CXX)
   if(BUILD_SHARED_LIBS)
-    # The handshake uses the module table of src/remote/, which a shared
-    # libmultiproc keeps hidden: this library gets its own hidden copy.
+    # The handshake uses the module table of src/remote/, and the relay
+    # the OS layer's eventfds and polls, which a shared libmultiproc keeps
+    # hidden: this library gets its own hidden copy. (Local workers come
+    # through pool_engine::default_backend(), which is exported.)
     target_sources(multiproc_mpi PRIVATE
+      ${PROJECT_SOURCE_DIR}/src/posix/io.cpp
+      ${PROJECT_SOURCE_DIR}/src/posix/pidfd.cpp
+      ${PROJECT_SOURCE_DIR}/src/posix/sys.cpp
       ${PROJECT_SOURCE_DIR}/src/remote/module_exchange.cpp
       ${PROJECT_SOURCE_DIR}/src/remote/module_scan.cpp
       ${PROJECT_SOURCE_DIR}/src/remote/module_table.cpp)

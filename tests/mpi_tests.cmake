@@ -10,8 +10,14 @@ endif()
 set(multiproc_mpiexec ${MPIEXEC_EXECUTABLE} ${MULTIPROC_MPIEXEC_FLAGS})
 
 add_executable(mpi_world_test mpi/mpi_world_test.cpp)
-target_link_libraries(mpi_world_test PRIVATE multiproc::mpi GTest::gtest)
+target_link_libraries(mpi_world_test PRIVATE multiproc::mpi GTest::gtest
+  ${CMAKE_DL_LIBS})
 multiproc_set_warnings(mpi_world_test)
+# Loaded by the test after its world exists (dlopen), never linked.
+add_library(mpi_late_library SHARED mpi/mpi_late_library.cpp)
+add_dependencies(mpi_world_test mpi_late_library)
+target_compile_definitions(mpi_world_test PRIVATE
+  MULTIPROC_LATE_LIBRARY="$<TARGET_FILE:mpi_late_library>")
 
 function(multiproc_add_mpi_test name ranks)
   add_test(NAME ${name} COMMAND ${ARGN})

@@ -363,6 +363,11 @@ TEST(RemoteModuleExchange, RefusesCodeOfAModuleThatDiffersOrIsMissing) {
   // The modules that match still map.
   const detail::code_ref in_program = detail::name_function(&twice);
   EXPECT_EQ(map.to_local(in_program), in_program);
+
+  // What an MPI agent reports to rank 0 in the handshake: exactly the
+  // three that cannot run here.
+  EXPECT_EQ(map.unmatched(),
+            (std::vector<std::uint32_t>{in_helper.module, 500, 501}));
 }
 
 TEST(RemoteModuleExchange, AdoptingACreatorsNumberingMakesItsNamesOurs) {

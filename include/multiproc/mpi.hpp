@@ -12,11 +12,8 @@
 // agents. Without a launcher (or -n 1) the same binary runs its pool in
 // local workers.
 //
-// This step builds the world (MPI start, the build-id handshake, every
-// refusal of the contract, the agents' serve loop and their clean exit);
-// the transport that runs tasks under the agents is not built yet, so an
-// mpi::pool runs its tasks in rank 0's own local workers (see README,
-// "MPI").
+// Tasks run in local workers under the agents (and on rank 0 only with
+// pool_options::client_processes, or with no agents); see README, "MPI".
 #pragma once
 
 #include <chrono>
@@ -24,6 +21,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "multiproc/pool.hpp"
@@ -56,7 +54,8 @@ class world {
   /// a rank does not join within options.handshake_timeout, or MPI is
   /// below MPI_THREAD_SERIALIZED; std::bad_alloc.
   world(int& argc, char**& argv, world_options options = {});
-  /// Rank 0: stops the agents, MPI_Finalize. Never throws. Python: the end
+  /// Rank 0: finishes every mpi::pool still alive (as ~pool: close, join),
+  /// stops the agents, MPI_Finalize. Never throws. Python: the end
   /// of the -m mpi4py.futures script.
   ~world();
   world(const world&) = delete;
@@ -87,10 +86,13 @@ class world {
 /// initializer, initargs).
 struct pool_options {
   unsigned processes_per_agent = 0;  // local workers per agent; 0: its cpus
-  /// Local workers on rank 0 too; 0: none, except with no agents (or, in
-  /// this step, before the agents' transport exists): cpu_count().
+  /// Local workers on rank 0 too; 0: none, except with no agents:
+  /// cpu_count().
   unsigned client_processes = 0;
-  std::function<void()> initializer{};
+  /// Run first by every local worker, on every rank; must be portable
+  /// (multiproc/pool_initializer.hpp; the constructor refuses one that is
+  /// not). Python: MPIPoolExecutor(initializer, initargs).
+  pool_initializer initializer{};
   unsigned max_tasks_per_child = 0;  // as multiproc::pool_options
   std::optional<std::chrono::nanoseconds> task_timeout{};
   std::chrono::nanoseconds kill_grace = std::chrono::seconds(1);
@@ -102,8 +104,15 @@ struct pool_options {
 class pool : public multiproc::pool {
  public:
   /// Starts the pool's workers. Python: MPIPoolExecutor(...).
-  /// Errors: as multiproc::pool's constructor.
+  /// Errors: as multiproc::pool's constructor; usage_error("multiproc::mpi::
+  /// pool cannot send this initializer: use a function pointer, a
+  /// captureless lambda or an empty function object, with arguments
+  /// multiproc::codec can transfer").
   explicit pool(world& w, pool_options options = {});
+  /// As multiproc::pool's (close, then join). Python: shutdown(wait=True).
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
 };
 
 /// In a task run by an mpi::pool: the rank whose worker runs it (0 for

@@ -411,6 +411,9 @@ class lazy_map {
       task->entry = &chunk_entry<F, R, Item, Star>;
     }
     task->timeout = timeout_;
+    if constexpr (is_function_pointer<F>) {
+      task->callable = reinterpret_cast<std::uintptr_t>(fn_);
+    }
     encoder out;
     write_callable(out, fn_);
     write_chunk<Item>(out, items.begin(), items.size());
@@ -607,6 +610,9 @@ class pool {
       task->timeout = options.timeout ? options.timeout : task_timeout_;
       task->limits = options.limits;
       task->measure_usage = true;
+      if constexpr (detail::is_function_pointer<F>) {
+        task->callable = reinterpret_cast<std::uintptr_t>(fn);
+      }
       encoder out;
       detail::write_callable(out, fn);
       out.write(arguments(std::forward<Args>(args)...));
@@ -783,6 +789,14 @@ class pool {
   /// process") in a forked child.
   void join();
 
+ protected:
+  /// A pool over another engine configuration (its own worker back end):
+  /// what multiproc::mpi::pool builds. `task_timeout` as
+  /// pool_options::task_timeout. Python: none.
+  /// Errors: as pool(pool_options).
+  pool(detail::pool_config config,
+       std::optional<std::chrono::nanoseconds> task_timeout);
+
  private:
   template <class F, class Item, bool Star>
   static auto result_of_item() {
@@ -826,6 +840,9 @@ class pool {
         task->entry = &detail::chunk_entry<F, result, Item, Star>;
       }
       task->timeout = task_timeout_;
+      if constexpr (detail::is_function_pointer<F>) {
+        task->callable = reinterpret_cast<std::uintptr_t>(fn);
+      }
       encoder out;
       detail::write_callable(out, fn);
       detail::write_chunk<Item>(

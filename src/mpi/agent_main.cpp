@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "mpi/agent_serve.hpp"
 #include "mpi/handshake.hpp"
 #include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
@@ -49,12 +50,16 @@ void agent_main(MPI_Comm comm, int rank,
                 const multiproc::mpi::world_options& options) {
   const std::vector<std::byte> table =
       receive_from_client(comm, kTagModules, options.spin);
-  const std::string theirs = main_build_id(remote::decode_modules(table));
+  const std::vector<remote::module_record> client_table =
+      remote::decode_modules(table);
+  const std::string theirs = main_build_id(client_table);
+  const remote::module_map client_modules(client_table);
   agent_answer answer;
   answer.main_build_id = main_build_id(remote::describe_modules());
   answer.same_executable = !theirs.empty() && theirs == answer.main_build_id;
   answer.cpus = multiproc::cpu_count();
   answer.host = processor_name();
+  answer.unmatched_modules = client_modules.unmatched();
   if (!answer.same_executable) {
     std::fprintf(stderr,
                  "multiproc::mpi: rank %d refused: it runs a different "
@@ -67,9 +72,12 @@ void agent_main(MPI_Comm comm, int rank,
   MPI_Isend(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0,
             kTagAnswer, comm, &sent);
 
-  // Serving: this step has no task transport yet, so the only message is
-  // stop. A refused agent waits for it too, so that every rank finalizes.
-  receive_from_client(comm, kTagStop, options.spin);
+  if (answer.same_executable) {
+    serve_agent(comm, rank, options.spin, client_modules);
+  } else {
+    // A refused agent waits for stop too, so that every rank finalizes.
+    receive_from_client(comm, kTagStop, options.spin);
+  }
   MPI_Wait(&sent, MPI_STATUS_IGNORE);
   MPI_Comm_free(&comm);
   MPI_Finalize();

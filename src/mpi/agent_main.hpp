@@ -1,7 +1,7 @@
 // What an agent rank does inside world's constructor, which it never
-// leaves: answer the handshake, then serve until rank 0 says stop, then
-// MPI_Finalize and exit 0. An agent that runs another executable than
-// rank 0 says so on stderr and ends the same way, with exit code 0, so
+// leaves: answer the handshake, then serve (agent_serve.hpp) until rank 0 says
+// stop, then MPI_Finalize and exit 0. An agent that runs another executable
+// than rank 0 says so on stderr and ends the same way, with exit code 0, so
 // that the launcher does not kill rank 0 before it can report.
 #pragma once
 

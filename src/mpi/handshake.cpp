@@ -71,6 +71,8 @@ std::vector<std::byte> encode_answer(const agent_answer& answer) {
   put_u32(out, answer.cpus);
   put_string(out, answer.host);
   put_string(out, answer.main_build_id);
+  put_u32(out, static_cast<std::uint32_t>(answer.unmatched_modules.size()));
+  for (std::uint32_t index : answer.unmatched_modules) put_u32(out, index);
   return out;
 }
 
@@ -81,6 +83,10 @@ agent_answer decode_answer(std::span<const std::byte> bytes) {
   answer.cpus = in.u32();
   answer.host = in.string();
   answer.main_build_id = in.string();
+  const std::uint32_t unmatched = in.u32();
+  for (std::uint32_t i = 0; i < unmatched; ++i) {
+    answer.unmatched_modules.push_back(in.u32());
+  }
   return answer;
 }
 
@@ -91,8 +97,8 @@ std::string main_build_id(const std::vector<remote::module_record>& modules) {
   return {};
 }
 
-std::vector<multiproc::mpi::world::agent> run_handshake(
-    MPI_Comm comm, int size, const multiproc::mpi::world_options& options) {
+handshake_result run_handshake(MPI_Comm comm, int size,
+                               const multiproc::mpi::world_options& options) {
   const auto modules = remote::describe_modules();
   const std::vector<std::byte> table = remote::encode_modules(modules);
   // Non-blocking sends: a rank that never joins must not hold rank 0 in a
@@ -129,7 +135,8 @@ std::vector<multiproc::mpi::world::agent> run_handshake(
   }
 
   const std::string ours = remote::hex(main_build_id(modules));
-  std::vector<multiproc::mpi::world::agent> agents;
+  handshake_result result;
+  result.modules_sent = modules.size();
   for (int rank = 1; rank < size; ++rank) {
     const auto& answer = answers[static_cast<std::size_t>(rank)].answer;
     if (answer && !answer->same_executable) {
@@ -147,9 +154,12 @@ std::vector<multiproc::mpi::world::agent> run_handshake(
           "rank " + std::to_string(rank) + " did not join within " +
           std::to_string(options.handshake_timeout.count()) + " s");
     }
-    agents.push_back({rank, answer->host, answer->cpus});
+    result.agents.push_back({rank, answer->host, answer->cpus});
+    for (std::uint32_t index : answer->unmatched_modules) {
+      result.differing[index].push_back(rank);
+    }
   }
-  return agents;
+  return result;
 }
 
 }  // namespace multiproc::inline v0::detail::mpi

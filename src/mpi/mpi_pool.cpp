@@ -1,31 +1,51 @@
-// mpi::pool's constructor and current_rank().
+// mpi::pool's constructor and current_rank(), and the local workers of
+// local_workers.hpp.
 //
-// This step has no task transport to the agents yet: the pool's workers
-// are all rank 0's own, as many as the pool will have in total (its
-// client_processes plus each agent's share), so processes() and map's
-// default chunk are already what they will be.
+// With agents, the pool's engine gets the remote back end
+// (remote_worker.hpp): each agent hosts processes_per_agent (or its cpus)
+// of its workers, and rank 0 client_processes more. Without agents it is a
+// plain local pool.
+#include <sys/prctl.h>
+
+#include <algorithm>
 #include <csignal>
+#include <mutex>
 #include <optional>
 #include <utility>
 
+#include "mpi/client_relay.hpp"
+#include "mpi/code_checks.hpp"
+#include "mpi/local_workers.hpp"
+#include "mpi/remote_worker.hpp"
+#include "multiproc/detail/pool_engine.hpp"
+#include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
 #include "multiproc/process.hpp"
+#include "pool/initializer_bytes.hpp"
+#include "posix/sys.hpp"
 
 namespace multiproc::inline v0::detail::mpi {
 namespace {
 using multiproc::mpi::pool_options;
 using multiproc::mpi::world;
 
-// The rank whose worker runs the current task; set in each worker by the
-// pool's initializer (a worker is a fork, so rank 0's main never sees it).
+// The mpi::pools alive on rank 0, for ~world (finish_live_pools).
+std::mutex live_pools_mutex;
+std::vector<multiproc::pool*> live_pools;  // under live_pools_mutex
+
+// The rank whose worker runs the current task; set in each worker by
+// prepare_pool_worker (a worker is a fork, so rank 0's main never sees it).
 std::optional<int> worker_rank;
+
+unsigned processes_of(const world::agent& agent, const pool_options& options) {
+  return options.processes_per_agent != 0 ? options.processes_per_agent
+                                          : agent.cpus;
+}
 
 unsigned total_processes(const world& w, const pool_options& options) {
   unsigned total = options.client_processes;
-  for (const auto& agent : w.agent_list()) {
-    total += options.processes_per_agent != 0 ? options.processes_per_agent
-                                              : agent.cpus;
-  }
+  for (const auto& agent : w.agent_list())
+    total += processes_of(agent, options);
   return total != 0 ? total : multiproc::cpu_count();
 }
 
@@ -41,21 +61,55 @@ void drop_inherited_mpi_signal_handlers() {
   }
 }
 
+// The initializer travels to the agents by name (API.md: "must be
+// portable").
+std::vector<std::byte> portable_initializer(
+    const multiproc::pool_initializer& initializer) {
+  if (!initializer) return {};
+  if (!initializer.is_portable()) {
+    throw usage_error(
+        "multiproc::mpi::pool cannot send this initializer: use a function "
+        "pointer, a captureless lambda or an empty function object, with "
+        "arguments multiproc::codec can transfer");
+  }
+  return encode_initializer_bytes(initializer);
+}
+
+detail::pool_config remote_config(const world& w, const pool_options& options) {
+  std::vector<remote_placement::host> hosts;
+  hosts.push_back({0, options.client_processes});
+  for (const auto& agent : w.agent_list()) {
+    hosts.push_back({agent.rank, processes_of(agent, options)});
+  }
+  detail::pool_config config;
+  config.processes = total_processes(w, options);
+  config.backend = make_remote_backend(
+      world_relay(), std::move(hosts),
+      portable_initializer(options.initializer), options.max_tasks_per_child);
+  // Rank 0's own workers run it from here; the agents' by name.
+  config.initializer = [user = options.initializer] {
+    prepare_pool_worker(0);
+    user();
+  };
+  config.max_tasks_per_child = options.max_tasks_per_child;
+  config.kill_grace = options.kill_grace;
+  config.check_task = &check_task_code;
+  return config;
+}
+
 }  // namespace
 
-// THE one place an agent's (and rank 0's) local workers are made. Today a
-// local pool forks this process after MPI_Init, which Open MPI 4.1
-// tolerates as long as the child never calls MPI (the workers do not; see
-// README, "MPI"). Part 5a points this at the rank's forkserver, started
-// before MPI_Init, so that no worker inherits MPI's state.
 multiproc::pool_options local_worker_options(const world& w,
                                              pool_options options, int rank) {
   multiproc::pool_options local;
   local.processes = total_processes(w, options);
-  local.initializer = [user = std::move(options.initializer), rank] {
-    drop_inherited_mpi_signal_handlers();
-    worker_rank = rank;
-    if (user) user();
+  // A plain local pool could run any callable, but the contract is the
+  // same with or without agents: a program that works on a laptop works
+  // under mpiexec.
+  (void)portable_initializer(options.initializer);
+  local.initializer = [user = options.initializer, rank] {
+    prepare_pool_worker(rank);
+    user();
   };
   local.max_tasks_per_child = options.max_tasks_per_child;
   local.task_timeout = options.task_timeout;
@@ -66,13 +120,63 @@ multiproc::pool_options local_worker_options(const world& w,
   return local;
 }
 
+detail::pool_config pool_config_for(const world& w,
+                                    const pool_options& options) {
+  if (w.agents() != 0) return remote_config(w, options);
+  multiproc::pool_options local = local_worker_options(w, options, 0);
+  detail::pool_config config;
+  config.processes = local.processes;
+  config.initializer = std::move(local.initializer);
+  config.max_tasks_per_child = local.max_tasks_per_child;
+  config.kill_grace = local.kill_grace;
+  return config;
+}
+
+void finish_live_pools() noexcept {
+  std::vector<multiproc::pool*> pools;
+  {
+    std::lock_guard lock(live_pools_mutex);
+    pools = live_pools;
+  }
+  for (multiproc::pool* p : pools) {
+    try {
+      p->close();
+      p->join();
+    } catch (...) {
+      // Not its creator (a forked child's world): nothing to finish here.
+    }
+  }
+}
+
+std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args) {
+  static const std::shared_ptr<worker_backend> forks =
+      detail::pool_engine::default_backend();
+  return forks->spawn(std::move(args));
+}
+
+void prepare_pool_worker(int rank) noexcept {
+  drop_inherited_mpi_signal_handlers();
+  // An agent naps with a 1 ns timer slack (use_exact_naps); a task gets
+  // the system's default again.
+  sys::prctl(PR_SET_TIMERSLACK, 0);
+  worker_rank = rank;
+}
+
 }  // namespace multiproc::inline v0::detail::mpi
 
 namespace multiproc::inline v0::mpi {
 
 pool::pool(world& w, pool_options options)
-    : multiproc::pool(
-          detail::mpi::local_worker_options(w, std::move(options), 0)) {}
+    : multiproc::pool(detail::mpi::pool_config_for(w, options),
+                      options.task_timeout) {
+  std::lock_guard lock(detail::mpi::live_pools_mutex);
+  detail::mpi::live_pools.push_back(this);
+}
+
+pool::~pool() {
+  std::lock_guard lock(detail::mpi::live_pools_mutex);
+  std::erase(detail::mpi::live_pools, this);
+}
 
 std::optional<int> current_rank() noexcept { return detail::mpi::worker_rank; }
 

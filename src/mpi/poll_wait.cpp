@@ -1,9 +1,15 @@
 #include "mpi/poll_wait.hpp"
 
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <thread>
 
+#include "posix/sys.hpp"
+
 namespace multiproc::inline v0::detail::mpi {
+
+void use_exact_naps() noexcept { sys::prctl(PR_SET_TIMERSLACK, 1); }
 
 bool poll_until(const std::function<bool()>& ready,
                 std::chrono::steady_clock::time_point deadline,
@@ -15,7 +21,10 @@ bool poll_until(const std::function<bool()>& ready,
     if (ready()) return true;
     const auto now = clock::now();
     if (now >= deadline) return false;
-    if (now < spin_until) continue;
+    if (now < spin_until) {
+      std::this_thread::yield();  // spin without starving other processes
+      continue;
+    }
     std::this_thread::sleep_for(nap);
     nap = std::min(nap * 2, std::chrono::microseconds(1000));
   }

@@ -9,6 +9,12 @@
 
 namespace multiproc::inline v0::detail::mpi {
 
+/// Sets this thread's timer slack to 1 ns: with the default 50 us, a
+/// 20 us sleep takes over 100 us, longer than the spin window, and two
+/// ranks fall into a rhythm where every message waits for a wake-up
+/// (spec/scale-out.md §4.1). Best effort: a refusal leaves the default.
+void use_exact_naps() noexcept;
+
 /// Calls `ready` until it returns true or `deadline` passes; returns
 /// whether it did. `spin`: how long to poll without sleeping.
 bool poll_until(const std::function<bool()>& ready,

@@ -12,6 +12,11 @@ enum tag : int {
   kTagAnswer = 2,
   /// Rank 0 -> agent: the world has ended; finalize and exit 0.
   kTagStop = 3,
+  /// Rank 0 -> agent: a batch of relay records for its workers
+  /// (relay_records.hpp).
+  kTagToAgent = 4,
+  /// Agent -> rank 0: a batch of relay records from its workers.
+  kTagToClient = 5,
 };
 
 }  // namespace multiproc::inline v0::detail::mpi

@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <string>
+#include <utility>
 
 #include "mpi/agent_main.hpp"
+#include "mpi/client_relay.hpp"
+#include "mpi/code_checks.hpp"
 #include "mpi/handshake.hpp"
+#include "mpi/local_workers.hpp"
 #include "mpi/protocol.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
@@ -78,13 +82,25 @@ world::world(int& argc, char**& argv, world_options options) {
   }
   if (rank != 0) detail::mpi::agent_main(library_comm, rank, options);
   try {
-    agent_list_ = detail::mpi::run_handshake(library_comm, size_, options);
+    detail::mpi::handshake_result found =
+        detail::mpi::run_handshake(library_comm, size_, options);
+    agent_list_ = std::move(found.agents);
+    detail::mpi::record_world_modules(found.modules_sent,
+                                      std::move(found.differing));
+    // From here on only the relay's thread calls MPI, until the end.
+    if (size_ > 1) {
+      detail::mpi::start_world_relay(library_comm, size_, options.spin);
+    }
   } catch (...) {
     stop_agents_and_finalize(size_);
     throw;
   }
 }
 
-world::~world() { stop_agents_and_finalize(size_); }
+world::~world() {
+  detail::mpi::finish_live_pools();
+  detail::mpi::stop_world_relay();
+  stop_agents_and_finalize(size_);
+}
 
 }  // namespace multiproc::inline v0::mpi

@@ -46,6 +46,14 @@ pool::pool(pool_options options)
   detail::add_live_pool(engine_);
 }
 
+pool::pool(detail::pool_config config,
+           std::optional<std::chrono::nanoseconds> task_timeout)
+    : births_before_workers_(detail::sync::births_so_far()),
+      engine_(std::make_shared<detail::pool_engine>(std::move(config))),
+      task_timeout_(task_timeout) {
+  detail::add_live_pool(engine_);
+}
+
 pool::~pool() {
   try {
     engine_->close();

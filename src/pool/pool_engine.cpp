@@ -570,6 +570,11 @@ struct pool_engine::impl {
     {
       // Before the lock: a forked child's copy of it may be held forever.
       throw_unless_owner();
+      // Immutable config, read without the lock: the check may scan the
+      // loaded modules.
+      if (config.check_task) {
+        for (const auto& t : tasks) config.check_task(*t);
+      }
       std::lock_guard lock(mutex);
       if (state != phase::running) throw usage_error("Pool not running");
       // Checked before any of the batch is queued: a bad cap fails the
@@ -626,13 +631,17 @@ struct pool_engine::impl {
           for (std::uint32_t slot = 0; slot < kSlots; ++slot) {
             if (w->tasks[slot] != task) continue;
             std::uint32_t expected = wire::slot_queued;
-            // Not queued: if it is still running, stop it the only way
-            // there is. If it has returned, its result is on the way and
-            // the outcome claimed above drops it.
-            if (!w->link->slot(slot).state.compare_exchange_strong(
+            // Queued: the worker skips it (a back end whose page is a
+            // mirror passes the cancel on). Otherwise, if it is still
+            // running, stop it the only way there is; if it has returned,
+            // its result is on the way and the outcome claimed above drops
+            // it.
+            if (w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
-                    std::memory_order_acq_rel) &&
-                kill_for_task_locked(*w, slot, task_outcome::cancelled)) {
+                    std::memory_order_acq_rel)) {
+              w->link->cancel_queued(slot);
+            } else if (kill_for_task_locked(*w, slot,
+                                            task_outcome::cancelled)) {
               wake_locked();
             }
           }
@@ -747,6 +756,10 @@ void pool_engine::join() { impl_->join(); }
 bool pool_engine::join_until(
     std::optional<std::chrono::steady_clock::time_point> deadline) {
   return impl_->join_until(deadline);
+}
+
+std::shared_ptr<worker_backend> pool_engine::default_backend() {
+  return process_worker_backend(start_method::fork);
 }
 
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "launch/start_process.hpp"
+#include "pool/initializer_bytes.hpp"
 #include "pool/spawned_worker.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/io.hpp"
@@ -90,7 +91,7 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
     w->proc_.emplace(std::move(options), &run_spawned_worker, kSpawnedChannelFd,
                      kSpawnedSlotPageFd, args.max_tasks_per_child,
                      args.initializer != nullptr
-                         ? encode_spawned_initializer(*args.initializer)
+                         ? encode_initializer_bytes(*args.initializer)
                          : std::vector<std::byte>{});
     fds = passed;
   }

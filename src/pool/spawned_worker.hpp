@@ -8,19 +8,11 @@
 #include <cstddef>
 #include <vector>
 
-#include "multiproc/pool_initializer.hpp"
-
 namespace multiproc::inline v0::detail {
 
 /// Where a spawned worker finds its two fds (launch_request::fds).
 inline constexpr int kSpawnedChannelFd = 3;
 inline constexpr int kSpawnedSlotPageFd = 4;
-
-/// The initializer as a spawned worker receives it; empty for none.
-/// Errors: usage_error when it is not portable or its code cannot be
-/// named; codec errors from its arguments; std::bad_alloc.
-std::vector<std::byte> encode_spawned_initializer(
-    const multiproc::pool_initializer& initializer);
 
 /// The target of a spawned worker: maps the slot page, runs the
 /// initializer and the worker loop (worker_main.hpp), and ends the

@@ -67,6 +67,12 @@ class worker {
   /// worker claims it before it runs the task (wire.hpp).
   virtual wire::slot& slot(std::uint32_t index) noexcept = 0;
 
+  /// The dispatcher has just marked a queued slot cancelled. A back end
+  /// whose slot page is shared with the worker has nothing to do (the
+  /// worker sees the mark); one whose page is a mirror of a page elsewhere
+  /// (an MPI agent's worker, src/mpi/) passes the cancel on.
+  virtual void cancel_queued(std::uint32_t /*index*/) noexcept {}
+
   /// Appends a frame to the output; flush() sends it. Frames queued
   /// together may travel together.
   virtual void queue_frame(wire::frame_kind kind, std::uint32_t slot,

@@ -3,11 +3,13 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 
 #include "multiproc/detail/remote_call.hpp"
 #include "multiproc/errors.hpp"
+#include "posix/this_pid.hpp"
 #include "remote/module_table.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -27,6 +29,11 @@ struct last_hit {
   remote::code_range range;
 };
 thread_local last_hit last;
+
+// set_peer_code_translation's: the translation, and the process it holds
+// in (a fork inherits both, and its pid tells it that it is not that one).
+std::atomic<peer_code_translation> peer_translation{nullptr};
+std::atomic<pid_t> peer_translation_pid{0};
 
 std::string address_text(std::uintptr_t address) {
   char text[2 + 16 + 1];
@@ -125,10 +132,22 @@ code_ref name_code(std::uintptr_t address) {
   return ref;
 }
 
+void set_peer_code_translation(peer_code_translation translate) noexcept {
+  peer_translation.store(translate, std::memory_order_release);
+  peer_translation_pid.store(this_pid(), std::memory_order_release);
+}
+
 std::uintptr_t resolve_code(code_ref ref) {
   if (ref.module == code_ref::kNoModule) {
     throw usage_error(
         "multiproc: the code to run lay in no loaded module of the sender");
+  }
+  // A fork of the process that set it names code in its own numbering.
+  if (peer_code_translation translate =
+          peer_translation.load(std::memory_order_acquire);
+      translate != nullptr &&
+      peer_translation_pid.load(std::memory_order_acquire) == this_pid()) {
+    ref = translate(ref);
   }
   const remote::module_snapshot* snapshot = &remote::current_modules();
   if (ref.module >= snapshot->modules.size() ||

@@ -97,6 +97,17 @@ module_map::module_map(const std::vector<module_record>& peer) {
   }
 }
 
+std::vector<std::uint32_t> module_map::unmatched() const {
+  std::vector<std::uint32_t> indexes;
+  for (std::size_t index = 0; index < by_peer_index_.size(); ++index) {
+    const entry& slot = by_peer_index_[index];
+    if (slot.local == code_ref::kNoModule && !slot.refusal.empty()) {
+      indexes.push_back(static_cast<std::uint32_t>(index));
+    }
+  }
+  return indexes;
+}
+
 code_ref module_map::to_local(code_ref peer_ref) const {
   if (peer_ref.module >= by_peer_index_.size() ||
       (by_peer_index_[peer_ref.module].local == code_ref::kNoModule &&

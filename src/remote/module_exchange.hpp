@@ -57,6 +57,9 @@ class module_map {
   /// (not loaded, another build-id, or without a build-id), or when the
   /// peer's table has no such module.
   code_ref to_local(code_ref peer_ref) const;
+  /// The peer's module numbers that have no match here. Errors:
+  /// std::bad_alloc.
+  std::vector<std::uint32_t> unmatched() const;
 
  private:
   struct entry {

@@ -50,6 +50,10 @@ struct pool_config {
   /// What makes the workers; empty: processes of this process, started by
   /// `method` (src/pool/process_worker.hpp).
   std::shared_ptr<worker_backend> backend;
+  /// Called on the submitting thread for each task before any of a batch
+  /// is queued; may throw usage_error to refuse it (multiproc::mpi: code
+  /// the agents cannot run). Empty: none.
+  std::function<void(const task_record&)> check_task;
 };
 
 class pool_engine {
@@ -81,6 +85,13 @@ class pool_engine {
       std::optional<std::chrono::steady_clock::time_point> deadline);
 
   unsigned processes() const { return processes_; }
+
+  /// The fork back end (what a pool_config without one uses under fork),
+  /// for back ends that host such workers among others (multiproc::mpi:
+  /// rank 0's and each agent's local workers). The one way to it from
+  /// outside the core: a shared libmultiproc keeps the back ends hidden.
+  /// Errors: std::bad_alloc.
+  static std::shared_ptr<worker_backend> default_backend();
 
   /// Errors: usage_error("can only use a pool created by current process")
   /// in a process forked from the one that built the pool. Every other

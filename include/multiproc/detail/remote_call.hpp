@@ -76,6 +76,17 @@ bool try_name_code(std::uintptr_t address, code_ref& out) noexcept;
 /// Thread safety: any thread; lock-free once the module is known.
 std::uintptr_t resolve_code(code_ref ref);
 
+/// Makes this process resolve every code_ref as a peer's, turned into ours
+/// by `translate` first (null: as our own again). For a worker whose tasks
+/// come from an exec'd peer, which names code in its own module numbering
+/// (an MPI agent's worker: the client's table, src/mpi/). It holds in this
+/// process only, not in its forks: a pool that a task builds there names
+/// and resolves in the worker's own numbering. `translate` may throw
+/// usage_error (a module with no match here).
+/// Thread safety: call before any task runs (a worker's initializer).
+using peer_code_translation = code_ref (*)(code_ref peer_ref);
+void set_peer_code_translation(peer_code_translation translate) noexcept;
+
 /// name_code for a function pointer.
 template <class F>
 requires is_function_pointer<F> code_ref name_function(F fn) {

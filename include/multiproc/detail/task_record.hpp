@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,10 @@ enum class task_outcome {
 struct task_record {
   // Set at submission, then read only.
   task_entry entry = nullptr;
+  /// A function pointer task's function (also named inside `input`), for
+  /// engines that check where a task's code lives (pool_config::
+  /// check_task); 0 for a stateless callable, whose code is the entry's.
+  std::uintptr_t callable = 0;
   std::vector<std::byte> input;
   std::optional<std::chrono::nanoseconds> timeout;
   /// Copies of the Part 4 handles passed as arguments: the caller holds

@@ -1,0 +1,393 @@
+#include "mpi/agent_serve.hpp"
+
+#include <poll.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "mpi/local_workers.hpp"
+#include "mpi/poll_wait.hpp"
+#include "mpi/protocol.hpp"
+#include "mpi/relay_records.hpp"
+#include "multiproc/detail/remote_call.hpp"
+#include "pool/initializer_bytes.hpp"
+#include "pool/wire.hpp"
+#include "pool/worker_backend.hpp"
+#include "posix/library_thread.hpp"
+#include "posix/pidfd.hpp"
+
+namespace multiproc::inline v0::detail::mpi {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr auto kFirstNap = std::chrono::microseconds(20);
+constexpr auto kLongestNap = std::chrono::microseconds(1000);
+
+// The handshake's map of rank 0's modules, for the workers' translation
+// (set_peer_code_translation takes a plain function).
+const remote::module_map* client_modules_of_workers = nullptr;
+
+code_ref from_client(code_ref ref) {
+  return client_modules_of_workers->to_local(ref);
+}
+
+bool is_result(wire::frame_kind kind) {
+  return kind == wire::frame_kind::value ||
+         kind == wire::frame_kind::exception ||
+         kind == wire::frame_kind::skipped ||
+         kind == wire::frame_kind::timed_out;
+}
+
+// One mpi::pool as this agent hosts it: what its workers run first.
+struct hosted_pool {
+  multiproc::pool_initializer initializer;  // each worker runs it on its copy
+};
+
+// One remote worker's local process.
+struct hosted_worker {
+  std::unique_ptr<worker> proc;  // null once dead (or never started)
+  std::uint32_t pool = 0;
+  // Bit per slot: a task was passed on and its result not yet sent up.
+  std::uint32_t awaiting = 0;
+};
+
+struct in_flight_send {
+  std::vector<std::byte> bytes;
+  MPI_Request request = MPI_REQUEST_NULL;
+};
+
+class agent_server {
+ public:
+  agent_server(MPI_Comm comm, int rank, std::chrono::microseconds spin)
+      : comm_(comm), rank_(rank), spin_(spin) {}
+
+  void run() {
+    use_exact_naps();
+    auto spin_until = clock::now() + spin_;
+    auto nap = kFirstNap;
+    for (;;) {
+      bool worked = receive_from_client();
+      if (stopping_) break;
+      worked = poll_workers(clock::now()) || worked;
+      worked = send_up() || worked;
+      worked = test_sends() || worked;
+      if (worked) {
+        spin_until = clock::now() + spin_;
+        nap = kFirstNap;
+        continue;
+      }
+      if (clock::now() < spin_until) {
+        // Spinning, but giving the core to whoever wants it: on a box with
+        // fewer cores than ranks, spinners that do not yield starve the
+        // workers (np=2 on 2 cores: 2.8 ms round trips instead of 40 us).
+        std::this_thread::yield();
+        continue;
+      }
+      // Asleep in poll(): a worker's frame or death wakes us at once;
+      // MPI, which has no fd, is looked at again after the nap.
+      if (poll_workers(clock::now() + nap)) {
+        spin_until = clock::now() + spin_;
+        nap = kFirstNap;
+      } else {
+        nap = std::min(nap * 2, kLongestNap);
+      }
+    }
+    shut_down();
+  }
+
+ private:
+  // --- from rank 0 -----------------------------------------------------
+
+  bool receive_from_client() {
+    bool any = false;
+    for (;;) {
+      int flag = 0;
+      MPI_Message message;
+      MPI_Status status;
+      MPI_Improbe(0, MPI_ANY_TAG, comm_, &flag, &message, &status);
+      if (flag == 0) return any;
+      int count = 0;
+      MPI_Get_count(&status, MPI_BYTE, &count);
+      received_.resize(static_cast<std::size_t>(count));
+      MPI_Mrecv(received_.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      any = true;
+      if (status.MPI_TAG == kTagStop) {
+        stopping_ = true;
+        return any;
+      }
+      if (status.MPI_TAG != kTagToAgent) continue;
+      for_each_record(received_, [this](const record_header& header,
+                                        std::span<const std::byte> payload) {
+        handle_record(header, payload);
+      });
+    }
+  }
+
+  void handle_record(const record_header& header,
+                     std::span<const std::byte> payload) {
+    const std::uint64_t key = worker_key(header.pool, header.worker);
+    if (header.op == relay_op::spawn) {
+      spawn(header, payload);
+      return;
+    }
+    auto it = workers_.find(key);
+    if (it == workers_.end()) return;
+    hosted_worker& w = it->second;
+    switch (header.op) {
+      case relay_op::frames_down:
+        if (w.proc) pass_frames(w, payload);
+        break;
+      case relay_op::cancel:
+        if (w.proc && header.arg < wire::kSlotsPerWorker) {
+          cancel(w, header.arg);
+        }
+        break;
+      case relay_op::signal:
+        if (w.proc) w.proc->signal(static_cast<int>(header.arg));
+        break;
+      case relay_op::forget:
+        if (w.proc) {
+          // Rank 0 forgets only a worker whose death it heard of; this
+          // cannot be, but must not leave a process behind.
+          w.proc->signal(SIGKILL);
+          w.proc->reap();
+        }
+        workers_.erase(it);
+        break;
+      default:
+        break;
+    }
+  }
+
+  void spawn(const record_header& header, std::span<const std::byte> payload) {
+    auto [pool_it, fresh] = pools_.try_emplace(header.pool);
+    if (fresh) {
+      // Decoded here, run in each worker: its code names resolve through
+      // the handshake's translation of rank 0's numbering.
+      std::function<void()> user = decode_initializer_bytes(
+          std::vector<std::byte>(payload.begin(), payload.end()));
+      pool_it->second.initializer = [rank = rank_, user = std::move(user)] {
+        prepare_pool_worker(rank);
+        client_modules_of_workers_ready();
+        if (user) user();
+      };
+    }
+    hosted_worker& w = workers_[worker_key(header.pool, header.worker)];
+    w.pool = header.pool;
+    worker_spawn_args args{&pool_it->second.initializer,
+                           header.arg,
+                           signal_mask_of_this_thread(),
+                           true,
+                           {}};
+    for (const auto& [key, other] : workers_) {
+      if (!other.proc) continue;
+      args.foreign_fds.push_back(other.proc->channel());
+      args.foreign_fds.push_back(other.proc->death_fd());
+    }
+    try {
+      w.proc = spawn_local_worker(std::move(args));
+    } catch (const std::exception&) {
+      // The OS refused: rank 0 hears of a worker that died at once (exit
+      // code 1, as a worker that cannot start), and tries again.
+      report_death(header.pool, header.worker, 0, 1);
+    }
+  }
+
+  static void client_modules_of_workers_ready() {
+    set_peer_code_translation(&from_client);
+  }
+
+  void pass_frames(hosted_worker& w, std::span<const std::byte> frames) {
+    std::size_t at = 0;
+    wire::frame_header header{};
+    while (frames.size() - at >= sizeof header) {
+      std::memcpy(&header, frames.data() + at, sizeof header);
+      at += sizeof header;
+      if (frames.size() - at < header.size) return;
+      const auto payload = frames.subspan(at, header.size);
+      at += header.size;
+      if ((header.kind == wire::frame_kind::task ||
+           header.kind == wire::frame_kind::task_measured) &&
+          header.slot < wire::kSlotsPerWorker) {
+        // As the dispatcher does before it sends a task (wire.hpp).
+        wire::slot& s = w.proc->slot(header.slot);
+        s.started_ns.store(0, std::memory_order_relaxed);
+        s.state.store(wire::slot_queued, std::memory_order_release);
+        w.awaiting |= 1U << header.slot;
+      }
+      w.proc->queue_frame(header.kind, header.slot, header.entry, payload,
+                          header.timeout_ns);
+    }
+    w.proc->flush();
+  }
+
+  void cancel(hosted_worker& w, std::uint32_t index) {
+    std::uint32_t expected = wire::slot_queued;
+    if (w.proc->slot(index).state.compare_exchange_strong(
+            expected, wire::slot_cancelled, std::memory_order_acq_rel)) {
+      return;  // the worker skips it and says so
+    }
+    // Started meanwhile: stop it the only way there is, claiming the slot
+    // first so that the worker cannot start its next task into the kill
+    // (pool/wire.hpp). (Finished: its result is on the way and rank 0
+    // drops it.)
+    if (expected == wire::slot_running &&
+        w.proc->slot(index).state.compare_exchange_strong(
+            expected, wire::slot_kill_pending, std::memory_order_acq_rel)) {
+      w.proc->signal(SIGKILL);
+    }
+  }
+
+  // --- from the workers ------------------------------------------------
+
+  // Waits for a worker's event until `until` (now: just looks).
+  bool poll_workers(clock::time_point until) {
+    fds_.clear();
+    keys_.clear();
+    for (auto& [key, w] : workers_) {
+      if (!w.proc) continue;
+      short events = POLLIN;
+      if (w.proc->has_unsent()) events |= POLLOUT;
+      fds_.push_back({w.proc->hung_up() ? -1 : w.proc->channel(), events, 0});
+      fds_.push_back({w.proc->death_fd(), POLLIN, 0});
+      keys_.push_back(key);
+    }
+    if (fds_.empty()) {
+      if (until > clock::now()) std::this_thread::sleep_until(until);
+      return false;
+    }
+    int ready = 0;
+    pidfd::wait_readable(fds_, until, ready);
+    if (ready <= 0) return false;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      hosted_worker& w = workers_[keys_[i]];
+      const short channel = fds_[2 * i].revents;
+      if ((channel & POLLOUT) != 0) w.proc->flush();
+      if ((channel & ~POLLOUT) != 0) collect(keys_[i], w);
+      if (fds_[2 * i + 1].revents != 0) {
+        collect(keys_[i], w);  // every frame it wrote before dying
+        const int code = w.proc->reap();
+        std::uint32_t started = 0;
+        for (std::uint32_t slot = 0; slot < wire::kSlotsPerWorker; ++slot) {
+          if ((w.awaiting >> slot & 1U) == 0) continue;
+          const auto state =
+              w.proc->slot(slot).state.load(std::memory_order_acquire);
+          if (state == wire::slot_running || state == wire::slot_finished ||
+              state == wire::slot_kill_pending) {
+            started |= 1U << slot;
+          }
+        }
+        w.proc.reset();
+        report_death(static_cast<std::uint32_t>(keys_[i] >> 32),
+                     static_cast<std::uint32_t>(keys_[i]), started, code);
+      }
+    }
+    return true;
+  }
+
+  // Sends up what the worker has written.
+  void collect(std::uint64_t key, hosted_worker& w) {
+    frames_.clear();
+    w.proc->receive(
+        [&](const wire::frame_header& header, const std::byte* payload) {
+          if (is_result(header.kind) && header.slot < wire::kSlotsPerWorker) {
+            w.awaiting &= ~(1U << header.slot);
+          }
+          wire::append_frame(frames_, header.kind, header.slot, header.entry,
+                             payload, header.size, header.timeout_ns);
+        });
+    if (frames_.empty()) return;
+    append_record(up_, relay_op::frames_up,
+                  static_cast<std::uint32_t>(key >> 32),
+                  static_cast<std::uint32_t>(key), 0, frames_);
+  }
+
+  void report_death(std::uint32_t pool, std::uint32_t worker,
+                    std::uint32_t started, int code) {
+    const std::int32_t exitcode = code;
+    append_record(up_, relay_op::died, pool, worker, started,
+                  std::as_bytes(std::span(&exitcode, 1)));
+  }
+
+  // --- to rank 0 -------------------------------------------------------
+
+  // The request is completed by test_sends(), or cancelled in shut_down()
+  // (the checker cannot see that):
+  // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
+  bool send_up() {
+    if (up_.empty()) return false;
+    sends_.push_back({std::move(up_), MPI_REQUEST_NULL});
+    up_ = {};
+    in_flight_send& send = sends_.back();
+    // TODO(issue 14): split messages over 2 GiB (MPI's int count).
+    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE,
+              0, kTagToClient, comm_, &send.request);
+    return true;
+  }
+  // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
+
+  bool test_sends() {
+    const std::size_t before = sends_.size();
+    std::erase_if(sends_, [](in_flight_send& send) {
+      int done = 0;
+      MPI_Test(&send.request, &done, MPI_STATUS_IGNORE);
+      return done != 0;
+    });
+    return sends_.size() != before;
+  }
+
+  // Rank 0's world has ended: no worker may outlive its agent.
+  void shut_down() {
+    for (auto& [key, w] : workers_) {
+      if (w.proc) w.proc->signal(SIGKILL);
+    }
+    for (auto& [key, w] : workers_) {
+      if (w.proc) w.proc->reap();
+    }
+    workers_.clear();
+    // Rank 0 no longer listens: what it did not take is withdrawn.
+    for (auto& send : sends_) {
+      int done = 0;
+      MPI_Test(&send.request, &done, MPI_STATUS_IGNORE);
+      if (done == 0) {
+        MPI_Cancel(&send.request);
+        MPI_Request_free(&send.request);
+      }
+    }
+    sends_.clear();
+  }
+
+  MPI_Comm comm_;
+  int rank_;
+  std::chrono::microseconds spin_;
+  bool stopping_ = false;
+  std::map<std::uint64_t, hosted_worker> workers_;
+  std::unordered_map<std::uint32_t, hosted_pool> pools_;
+  std::vector<std::byte> received_;
+  std::vector<std::byte> frames_;
+  std::vector<std::byte> up_;
+  std::vector<in_flight_send> sends_;
+  std::vector<pollfd> fds_;
+  std::vector<std::uint64_t> keys_;
+};
+
+}  // namespace
+
+void serve_agent(MPI_Comm comm, int rank, std::chrono::microseconds spin,
+                 const remote::module_map& client_modules) {
+  client_modules_of_workers = &client_modules;
+  agent_server(comm, rank, spin).run();
+}
+
+}  // namespace multiproc::inline v0::detail::mpi

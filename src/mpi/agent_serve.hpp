@@ -1,0 +1,29 @@
+// An agent's serve loop: hosts the local workers rank 0's remote workers
+// stand for (remote_worker.hpp), one local fork worker each, and relays
+// their frames. It marks a worker's real slot queued before passing a task
+// on (as a dispatcher does), cancels or kills on rank 0's word, signals on
+// its word, and reports a death with its exit code after every frame the
+// worker sent. Rank 0 decides everything else: replacements are new
+// workers it asks for. Nobody blocks in MPI: the loop polls MPI_Improbe
+// and the workers' fds, spins world_options::spin after the last activity,
+// then sleeps in poll() on those fds, 20 us doubling to 1 ms.
+//
+// A task's code is named in rank 0's module numbering; each worker
+// resolves it through the module map of the handshake
+// (set_peer_code_translation).
+#pragma once
+
+#include <mpi.h>
+
+#include <chrono>
+
+#include "remote/module_exchange.hpp"
+
+namespace multiproc::inline v0::detail::mpi {
+
+/// Serves until rank 0 says stop; then kills and reaps every worker left.
+/// `client_modules` must outlive the call.
+void serve_agent(MPI_Comm comm, int rank, std::chrono::microseconds spin,
+                 const remote::module_map& client_modules);
+
+}  // namespace multiproc::inline v0::detail::mpi
