@@ -165,6 +165,8 @@ skip=(
   # pidfd, joins) is the fork examples' path; ASan and TSan cover both.
   50_join_spawn
   51_threaded_server_spawn
+  52_join_forkserver       # its children are forks of an exec'd server
+  53_pool_spawn
   # An MPI job (optional multiproc::mpi): Open MPI's own leaks and shared
   # memory would be reported, and its timed-out item needs the kill above.
   60_mpi_batch
