@@ -546,21 +546,20 @@ class lazy_map {
 class pool {
  public:
   /// Starts the workers now, by options.start_method (else the default
-  /// method now): forks, or spawned copies of the program. A task is
-  /// always portable (checked at compile time by submit and the maps), so
-  /// every pool accepts the same tasks whatever its method.
+  /// method now): forks, spawned copies of the program, or forks of its
+  /// forkserver. A task is always portable (checked at compile time by
+  /// submit and the maps), so every pool accepts the same tasks whatever
+  /// its method.
   /// Python: Pool(...), which starts its workers at once too, and
   /// ProcessPoolExecutor(...), which starts them on demand.
   /// Errors: std::system_error ("socketpair", "mmap", "memfd_create",
   /// "fork", "forkserver", "posix_spawn", "eventfd", or std::thread's) when
-  /// a worker or
-  /// the dispatcher thread cannot be started (the workers already started
-  /// are killed and reaped); usage_error("the 'spawn' start method cannot
-  /// send this initializer: ...", the method as resolved) for an
-  /// initializer that is not portable under a method other than fork;
+  /// a worker or the dispatcher thread cannot be started (the workers
+  /// already started are killed and reaped); usage_error("the 'spawn' start
+  /// method cannot send this initializer: ...", the method as resolved) for
+  /// an initializer that is not portable under a method other than fork;
   /// under forkserver, usage_error when its server refuses to serve
-  /// (threads at its guard, main returned before it: multiproc/start_method.hpp)
-  /// and std::system_error ("forkserver") when it cannot be started;
+  /// (threads at its guard, main returned before it; start_method.hpp);
   /// usage_error("daemonic processes are not allowed to have children")
   /// inside a daemon child, as Python's Pool there; usage_error and
   /// std::system_error for options.limits that cannot be applied

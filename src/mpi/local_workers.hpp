@@ -20,7 +20,7 @@ namespace multiproc::inline v0::detail::mpi {
 /// without agents (rank 0's workers run every task).
 /// Errors: std::bad_alloc.
 multiproc::pool_options local_worker_options(
-    const multiproc::mpi::world& w, multiproc::mpi::pool_options options,
+    const multiproc::mpi::world& w, const multiproc::mpi::pool_options& options,
     int rank);
 
 /// The engine of an mpi::pool: the remote back end with agents, else a

@@ -100,7 +100,8 @@ detail::pool_config remote_config(const world& w, const pool_options& options) {
 }  // namespace
 
 multiproc::pool_options local_worker_options(const world& w,
-                                             pool_options options, int rank) {
+                                             const pool_options& options,
+                                             int rank) {
   multiproc::pool_options local;
   local.processes = total_processes(w, options);
   // A plain local pool could run any callable, but the contract is the
@@ -166,6 +167,8 @@ void prepare_pool_worker(int rank) noexcept {
 
 namespace multiproc::inline v0::mpi {
 
+// By value, as API.md declares it (the multiproc::pool constructor's shape).
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 pool::pool(world& w, pool_options options)
     : multiproc::pool(detail::mpi::pool_config_for(w, options),
                       options.task_timeout) {
