@@ -130,6 +130,19 @@ TEST(UsageFuture, PoolTaskPeakRssIsResetBetweenTasks) {
   EXPECT_LT(small.usage()->max_rss, 64 * kMiB);
 }
 
+TEST(UsageFuture, FirstTaskOfAForkedWorkerDoesNotInheritTheParentsPeak) {
+  MULTIPROC_SKIP_MEMORY_CAPS();  // sanitizers' allocators keep what is freed
+  // The parent's own peak (128 MiB touched, then returned to the system)
+  // is not the worker's: a fork's peak starts at the memory it inherits,
+  // which is why a fresh worker's first task skips the reset.
+  touch(128 * kMiB);
+  mp::pool workers({.processes = 1});
+  auto first = workers.submit([] { return 1; });
+  first.get();
+  ASSERT_TRUE(first.usage());
+  EXPECT_LT(first.usage()->max_rss, 64 * kMiB);
+}
+
 TEST(UsageFuture, PoolTaskThatWasCancelledHasNone) {
   mp::pool workers({.processes = 1});
   auto blocker = workers.submit(burn, 300);

@@ -829,7 +829,14 @@ class pool {
     if (items.empty()) return std::vector<yielded>{};
     const std::size_t chunk = chunk_for_map(items.size(), options.chunksize);
     auto completed = std::make_shared<detail::completion_queue>();
+    // The callable's name, looked up once for every chunk (naming searches
+    // the module table): each chunk's input starts with these bytes.
+    encoder callable_head;
+    detail::write_callable(callable_head, fn);
+    const std::vector<std::byte> callable =
+        std::move(callable_head).take_bytes();
     std::vector<std::shared_ptr<detail::task_record>> tasks;
+    tasks.reserve((items.size() + chunk - 1) / chunk);
     for (std::size_t first = 0; first < items.size(); first += chunk) {
       const std::size_t count = std::min(chunk, items.size() - first);
       auto task = std::make_shared<detail::task_record>();
@@ -843,7 +850,7 @@ class pool {
         task->callable = reinterpret_cast<std::uintptr_t>(fn);
       }
       encoder out;
-      detail::write_callable(out, fn);
+      out.write_bytes(callable.data(), callable.size());
       detail::write_chunk<Item>(
           out, items.begin() + static_cast<std::ptrdiff_t>(first), count);
       task->input = std::move(out).take_bytes();

@@ -84,8 +84,10 @@ void task_meter::reset_peak() noexcept {
 }
 
 void task_meter::start() noexcept {
+  settle();
   if (fresh_) return;
-  reset_peak();
+  if (!peak_at_baseline_) reset_peak();
+  peak_at_baseline_ = false;
   ::getrusage(RUSAGE_SELF, &before_);
 }
 
@@ -93,15 +95,20 @@ usage task_meter::finish() noexcept {
   rusage after{};
   ::getrusage(RUSAGE_SELF, &after);
   const usage used = usage_between(before_, after);
-  if (after.ru_maxrss > before_.ru_maxrss && clear_refs_ != -1) {
-    // This task set a new peak: bring it back down for the next one.
-    reset_peak();
-    ::getrusage(RUSAGE_SELF, &before_);
-  } else {
-    before_ = after;
-  }
+  // This task set a new peak: it comes back down, in settle(), before the
+  // next one.
+  reset_pending_ = after.ru_maxrss > before_.ru_maxrss && clear_refs_ != -1;
+  before_ = after;
   fresh_ = true;
+  peak_at_baseline_ = false;
   return used;
+}
+
+void task_meter::settle() noexcept {
+  if (!reset_pending_) return;
+  reset_pending_ = false;
+  reset_peak();
+  ::getrusage(RUSAGE_SELF, &before_);
 }
 
 }  // namespace multiproc::inline v0::detail

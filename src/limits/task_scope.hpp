@@ -34,11 +34,19 @@ class task_limit_scope {
 /// (what the worker does in between, reading a frame, is noise), and the
 /// peak RSS is reset (/proc/self/clear_refs, "5": Linux 4.0) only after a
 /// task that raised it, since otherwise it still stands at the baseline.
-/// Each getrusage costs about a microsecond, a fifth of a tiny task's
-/// round trip; unmeasured tasks (map chunks) cost nothing.
+/// That reset waits for settle(), after the task's result is sent: it
+/// opens a /proc file and walks nothing the result needs, so the caller
+/// need not wait for it. Each getrusage costs about a microsecond, a fifth
+/// of a tiny task's round trip; unmeasured tasks (map chunks) cost nothing.
 class task_meter {
  public:
-  task_meter() noexcept = default;
+  /// `peak_at_baseline`: nothing has run in this process that could have
+  /// raised its peak above what it holds now, so the first task needs no
+  /// reset. True of a fork that ran no initializer: the kernel starts a
+  /// fork's peak at the RSS it inherits (dup_mm), and a worker's own start
+  /// only adds to it.
+  explicit task_meter(bool peak_at_baseline = false) noexcept
+      : peak_at_baseline_(peak_at_baseline) {}
   ~task_meter();
   task_meter(const task_meter&) = delete;
   task_meter& operator=(const task_meter&) = delete;
@@ -48,13 +56,21 @@ class task_meter {
   /// After it: what it used since start().
   usage finish() noexcept;
   /// After an unmeasured task: the baseline is stale.
-  void forget() noexcept { fresh_ = false; }
+  void forget() noexcept {
+    fresh_ = false;
+    peak_at_baseline_ = false;
+  }
+  /// After a measured task's result is on its way: the reset its peak
+  /// called for, if any. start() does it too if nobody called this.
+  void settle() noexcept;
 
  private:
   void reset_peak() noexcept;
 
   int clear_refs_ = -2;  // -2: not opened yet; -1: not available
   bool fresh_ = false;   // before_ was read after the last task
+  bool peak_at_baseline_ = false;
+  bool reset_pending_ = false;  // the last task raised the peak
   rusage before_{};
 };
 

@@ -121,6 +121,7 @@ struct pool_engine::impl {
   std::vector<std::unique_ptr<worker_book>> workers;
   std::optional<clock::time_point> kill_at;  // terminate(): SIGKILL time
   std::vector<completion> completions;
+  std::vector<completion> applying;  // run_completions' batch; its thread's
   unique_fd wake;
   std::thread dispatcher;
 
@@ -517,10 +518,12 @@ struct pool_engine::impl {
   // map/imap bookkeeping, which may call back into submit().
   void run_completions(std::unique_lock<std::mutex>& lock) {
     while (!completions.empty()) {
-      std::vector<completion> batch;
-      batch.swap(completions);
+      // The two vectors trade places and keep their capacity: a fresh one
+      // each round grew by reallocation, a large-block malloc per doubling.
+      applying.swap(completions);
       lock.unlock();
-      for (auto& c : batch) apply(c);
+      for (auto& c : applying) apply(c);
+      applying.clear();
       lock.lock();
     }
   }

@@ -77,6 +77,7 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
                      std::move(args.foreign_fds),
                      {},
                      args.max_tasks_per_child};
+    boot.fresh_fork = true;
     if (args.initializer != nullptr && *args.initializer) {
       // The worker's copy of the pool's initializer, run in the worker.
       boot.initializer = [initializer = args.initializer] { (*initializer)(); };

@@ -150,7 +150,7 @@ int worker_main(const worker_boot& boot) noexcept {
   unsigned tasks_run = 0;
   pending_limits next_limits;
   task_limit_scope task_limits;
-  task_meter meter;
+  task_meter meter(boot.fresh_fork && !boot.initializer);
   for (;;) {
     wire::frame_header header{};
     if (!wire::whole_frame_at(input, offset, header)) {
@@ -230,6 +230,7 @@ int worker_main(const worker_boot& boot) noexcept {
     if (!send_result(boot.channel, kind, header.slot, output, used, scratch)) {
       return 0;
     }
+    if (measured) meter.settle();
     if (boot.max_tasks != 0 && ++tasks_run >= boot.max_tasks) return 0;
   }
 }

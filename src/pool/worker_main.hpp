@@ -19,6 +19,9 @@ struct worker_boot {
   /// breaks the pool.
   std::function<void()> initializer;
   unsigned max_tasks;  // 0: no limit
+  /// A fork that has run nothing since (see task_meter): its first
+  /// measured task needs no reset of the peak RSS.
+  bool fresh_fork = false;
 };
 
 /// Runs the initializer, then tasks until a stop frame, the end of the task
