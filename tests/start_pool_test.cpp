@@ -4,11 +4,14 @@
 // globals rule holds (a worker sees globals as the static initialisers
 // left them); tasks name code that the workers resolve in their own load
 // layout; the initializer travels as code and encoded arguments.
+#include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <functional>
 #include <multiproc/multiproc.hpp>
 #include <numeric>
@@ -45,6 +48,24 @@ int sleep_long() {
 }
 void set_global(int value, std::string text) {
   g_global = value + static_cast<int>(text.size());
+}
+// The fds a worker holds above the standard three, as their link targets.
+std::vector<std::string> open_fd_targets() {
+  std::vector<std::string> targets;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) throw std::runtime_error("cannot list /proc/self/fd");
+  const int own = ::dirfd(dir);
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2 || fd == own) continue;
+    char link[256] = {};
+    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+    targets.emplace_back(link, n > 0 ? static_cast<std::size_t>(n) : 0);
+  }
+  ::closedir(dir);
+  return targets;
 }
 void failing_initializer() { throw std::runtime_error("no database"); }
 
@@ -205,6 +226,29 @@ TEST_P(StartPool, ContextPoolUsesTheContextsMethod) {
       mp::get_context(mp::start_method::fork).pool({.processes = 1});
   EXPECT_EQ(forked.submit(read_global).get(), 9);
   g_global = 0;
+}
+
+TEST_P(StartPool, NoneOfTheParentsFdsReachAWorker) {
+  // 1,000 fds without FD_CLOEXEC, as a careless program leaves them: an
+  // exec'd worker (spawn, or a fork of the forkserver) holds none of them,
+  // only its own channel and what it opened itself.
+  std::vector<int> open;
+  for (int i = 0; i < 1000; ++i) {
+    const int fd = ::open("/dev/null", O_RDONLY);
+    if (fd < 0) break;
+    open.push_back(fd);
+  }
+  ASSERT_EQ(open.size(), 1000U);
+  std::vector<std::string> held;
+  {
+    mp::pool workers(options_for(GetParam(), 1));
+    held = workers.apply(open_fd_targets);
+  }
+  for (int fd : open) ::close(fd);
+  std::string listed;
+  for (const auto& target : held) listed += target + " ";
+  EXPECT_LT(held.size(), 5U) << listed;
+  for (const auto& target : held) EXPECT_NE(target, "/dev/null") << listed;
 }
 
 INSTANTIATE_TEST_SUITE_P(ByMethod, StartPool,
