@@ -1,7 +1,9 @@
 // Pools by start method (API.md Part 5 speed rows, P1 and P3): tiny
 // tasks per second through submit and map (chunksize 1, "c1") on one
 // worker, and the time a worker replacement costs (a task kills its
-// worker; until the next task's result is back), fork beside spawn.
+// worker; until the next task's result is back), fork beside spawn and
+// forkserver, with one start+join of a forked process (the bar a
+// forkserver replacement is held to) beside them.
 // Numbers only; never a test threshold.
 //
 //   multiproc_start_pool_bench [replacements]     default 50
@@ -54,9 +56,21 @@ void tasks_per_second(mp::start_method method) {
   const double map_rate =
       static_cast<double>(items.size()) / seconds_since(begin);
   const std::string name(mp::to_string(method));
-  std::printf("%-8s pool submit     %10.0f tasks/s\n", name.c_str(),
+  std::printf("%-10s pool submit     %10.0f tasks/s\n", name.c_str(),
               submit_rate);
-  std::printf("%-8s pool map c1     %10.0f items/s\n", name.c_str(), map_rate);
+  std::printf("%-10s pool map c1     %10.0f items/s\n", name.c_str(), map_rate);
+}
+
+// Median, p10 and p90 of `samples` (microseconds), as one row.
+void print_quantiles(const char* method, const char* what,
+                     std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  auto at = [&samples](double q) {
+    return samples[static_cast<std::size_t>(
+        q * static_cast<double>(samples.size() - 1))];
+  };
+  std::printf("%-10s %-24s median %7.0f us  p10 %7.0f  p90 %7.0f\n", method,
+              what, at(0.5), at(0.1), at(0.9));
 }
 
 void replacement(mp::start_method method, int runs) {
@@ -72,15 +86,21 @@ void replacement(mp::start_method method, int runs) {
     p.submit(tiny, i).get();  // on the replacement
     samples.push_back(seconds_since(begin) * 1e6);
   }
-  std::sort(samples.begin(), samples.end());
-  auto at = [&samples](double q) {
-    return samples[static_cast<std::size_t>(
-        q * static_cast<double>(samples.size() - 1))];
-  };
-  std::printf(
-      "%-8s pool worker replacement  median %7.0f us  p10 %7.0f  p90 "
-      "%7.0f\n",
-      std::string(mp::to_string(method)).c_str(), at(0.5), at(0.1), at(0.9));
+  print_quantiles(std::string(mp::to_string(method)).c_str(),
+                  "pool worker replacement", std::move(samples));
+}
+
+void fork_start_join(int runs) {
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    const auto begin = clock_type::now();
+    mp::process child(
+        mp::process_options{.start_method = mp::start_method::fork}, [] {});
+    child.start();
+    child.join();
+    samples.push_back(seconds_since(begin) * 1e6);
+  }
+  print_quantiles("fork", "process start+join", std::move(samples));
 }
 
 }  // namespace
@@ -88,12 +108,10 @@ void replacement(mp::start_method method, int runs) {
 int main(int argc, char** argv) {
   mp::detail::serve_if_started_by_exec();  // the guard, without fixing a method
   const int runs = argc > 1 ? std::atoi(argv[1]) : 50;
-  for (mp::start_method method :
-       {mp::start_method::fork, mp::start_method::spawn}) {
-    tasks_per_second(method);
-  }
-  for (mp::start_method method :
-       {mp::start_method::fork, mp::start_method::spawn}) {
-    replacement(method, runs);
-  }
+  constexpr mp::start_method kMethods[] = {mp::start_method::fork,
+                                           mp::start_method::spawn,
+                                           mp::start_method::forkserver};
+  for (mp::start_method method : kMethods) tasks_per_second(method);
+  for (mp::start_method method : kMethods) replacement(method, runs);
+  fork_start_join(runs);
 }
