@@ -34,10 +34,10 @@ class task_limit_scope {
 /// (what the worker does in between, reading a frame, is noise), and the
 /// peak RSS is reset (/proc/self/clear_refs, "5": Linux 4.0) only after a
 /// task that raised it, since otherwise it still stands at the baseline.
-/// That reset waits for settle(), after the task's result is sent: it
-/// opens a /proc file and walks nothing the result needs, so the caller
-/// need not wait for it. Each getrusage costs about a microsecond, a fifth
-/// of a tiny task's round trip; unmeasured tasks (map chunks) cost nothing.
+/// That reset waits for settle(), called once the task's result is sent:
+/// it opens and writes a /proc file, work the task's caller need not wait
+/// for. Each getrusage costs about a microsecond, a fifth of a tiny task's
+/// round trip; unmeasured tasks (map chunks) cost nothing.
 class task_meter {
  public:
   /// `peak_at_baseline`: nothing has run in this process that could have

@@ -121,7 +121,7 @@ struct pool_engine::impl {
   std::vector<std::unique_ptr<worker_book>> workers;
   std::optional<clock::time_point> kill_at;  // terminate(): SIGKILL time
   std::vector<completion> completions;
-  std::vector<completion> applying;  // run_completions' batch; its thread's
+  std::vector<completion> applying;  // run_completions' batch (dispatcher)
   unique_fd wake;
   std::thread dispatcher;
 
