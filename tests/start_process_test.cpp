@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <multiproc/multiproc.hpp>
 #include <string>
@@ -79,6 +80,18 @@ void count_open_fds() {
   }
   ::closedir(dir);
   mp::exit(count > 200 ? 200 : count);
+}
+
+// The name ps and top show for this process, as /proc/self/comm holds it.
+std::string own_comm() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+void exit_zero_if_named(std::string expected) {
+  mp::exit(own_comm() == expected ? 0 : 1);
 }
 
 void report_global() { mp::exit(g_set_by_parent); }
@@ -327,6 +340,17 @@ TEST_P(StartMethods, OnlyStandardFdsReachTheChild) {
   } else {
     EXPECT_EQ(child.exitcode(), 0);
   }
+}
+
+TEST_P(StartMethods, ChildIsNamedAfterTheProgram) {
+  // An exec of /proc/self/exe would name the child "exe" in ps; it takes
+  // the program's name, as a fork child has it.
+  const std::string parent_name = own_comm();
+  ASSERT_NE(parent_name, "exe");
+  mp::process child(options(), exit_zero_if_named, parent_name);
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
 }
 
 TEST_P(StartMethods, GlobalsFollowTheMethod) {

@@ -25,6 +25,7 @@
 #include "multiproc/process.hpp"
 #include "multiproc/start_method.hpp"
 #include "posix/io.hpp"
+#include "posix/program_name.hpp"
 #include "posix/sys.hpp"
 #include "process_state.hpp"
 #include "registry.hpp"
@@ -198,6 +199,9 @@ void serve_if_started_by_exec() noexcept {
   if (g_boot_fd < 0 || g_served) return;
   g_served = true;
   ::unsetenv(kExecMarker);
+  // Shown as the program, not as "exe", by ps (and by every child the
+  // forkserver forks, which inherit the name).
+  name_after_program();
   if (g_is_server) run_forkserver(g_boot_fd, g_server_caller, &serve_decoded);
   serve_spawned(g_boot_fd);
 }
