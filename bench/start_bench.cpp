@@ -1,7 +1,8 @@
 // Start+join by start method (API.md Part 5 speed rows): fork beside
 // forkserver and spawn, from a small parent and from one holding 200 MB
 // touched with 4 threads running, and the first forkserver start+join of a
-// fresh process (its server's exec included). One row per case: median,
+// fresh process (its server's exec included), and start+join with a
+// 256 MiB argument beside one memcpy of it. One row per case: median,
 // p10, p90 over N runs, in us. Numbers only; never a test threshold.
 //
 //   multiproc_start_bench [runs]     default 200
@@ -23,6 +24,8 @@ namespace mp = multiproc;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
+
+constexpr std::size_t kBigArgument = std::size_t{256} << 20;
 
 void empty_target() {}
 
@@ -79,6 +82,51 @@ void run_first_starts(int runs) {
   if (!samples.empty()) report("forkserver, first start (exec)", samples);
 }
 
+// The child gets the argument whole: the exit code says it did.
+void check_argument(std::vector<std::byte> data) {
+  const bool whole = data.size() == kBigArgument &&
+                     data.front() == std::byte{7} &&
+                     data.back() == std::byte{7};
+  mp::exit(whole ? 0 : 1);
+}
+
+// A 256 MiB argument (API.md Part 5: <= 2x one memcpy of it): start+join
+// under each method, and one memcpy of the same bytes.
+void run_big_argument(int runs) {
+  std::vector<std::byte> data(kBigArgument, std::byte{7});
+  std::vector<std::byte> copy(kBigArgument);
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    const auto begin = clock_type::now();
+    std::memcpy(copy.data(), data.data(), data.size());
+    samples.push_back(
+        std::chrono::duration<double, std::micro>(clock_type::now() - begin)
+            .count());
+  }
+  report("memcpy of 256 MiB", samples);
+  for (mp::start_method method :
+       {mp::start_method::fork, mp::start_method::forkserver,
+        mp::start_method::spawn}) {
+    samples.clear();
+    for (int i = 0; i < runs; ++i) {
+      mp::process_options options;
+      options.start_method = method;
+      mp::process child(options, check_argument, data);
+      const auto begin = clock_type::now();
+      child.start();
+      child.join();
+      samples.push_back(
+          std::chrono::duration<double, std::micro>(clock_type::now() - begin)
+              .count());
+      if (child.exitcode() != 0) std::fprintf(stderr, "argument not whole\n");
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "%s, 256 MiB argument",
+                  std::string(mp::to_string(method)).c_str());
+    report(name, samples);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +138,7 @@ int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 200;
   run_cases("small parent", runs);
   run_first_starts(runs / 10 > 10 ? runs / 10 : 10);
+  run_big_argument(10);
 
   // 200 MB touched, 4 threads spinning on their own memory.
   std::vector<char> big(std::size_t{200} << 20);
