@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "support/child_io.hpp"
+
 namespace mp = multiproc;
 
 namespace {
@@ -229,22 +231,15 @@ TEST_P(StartPool, ContextPoolUsesTheContextsMethod) {
 }
 
 TEST_P(StartPool, NoneOfTheParentsFdsReachAWorker) {
-  // 1,000 fds without FD_CLOEXEC, as a careless program leaves them: an
-  // exec'd worker (spawn, or a fork of the forkserver) holds none of them,
-  // only its own channel and what it opened itself.
-  std::vector<int> open;
-  for (int i = 0; i < 1000; ++i) {
-    const int fd = ::open("/dev/null", O_RDONLY);
-    if (fd < 0) break;
-    open.push_back(fd);
-  }
-  ASSERT_EQ(open.size(), 1000U);
+  // An exec'd worker (spawn, or a fork of the forkserver) holds none of
+  // the parent's leaked fds, only its own channel and what it opened.
   std::vector<std::string> held;
   {
+    const mp::testing::leaked_fds leaked(1000);
+    ASSERT_EQ(leaked.size(), 1000U);
     mp::pool workers(options_for(GetParam(), 1));
     held = workers.apply(open_fd_targets);
   }
-  for (int fd : open) ::close(fd);
   std::string listed;
   for (const auto& target : held) listed += target + " ";
   EXPECT_LT(held.size(), 5U) << listed;

@@ -323,18 +323,11 @@ TEST_P(StartMethods, KillOnParentDeathOutlivesTheStartingThread) {
 }
 
 TEST_P(StartMethods, OnlyStandardFdsReachTheChild) {
-  // 1,000 fds without FD_CLOEXEC, as a careless program leaves them.
-  std::vector<int> open;
-  for (int i = 0; i < 1000; ++i) {
-    const int fd = ::open("/dev/null", O_RDONLY);
-    if (fd < 0) break;
-    open.push_back(fd);
-  }
-  ASSERT_EQ(open.size(), 1000U);
+  const mp::testing::leaked_fds leaked(1000);
+  ASSERT_EQ(leaked.size(), 1000U);
   mp::process child(options(), count_open_fds);
   child.start();
   child.join();
-  for (int fd : open) ::close(fd);
   if (GetParam() == mp::start_method::fork) {
     EXPECT_GT(*child.exitcode(), 0);  // fork inherits them all
   } else {

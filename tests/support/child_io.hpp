@@ -257,4 +257,27 @@ std::error_code thrown_by(F fn) {
   return {};
 }
 
+/// `count` fds on /dev/null without FD_CLOEXEC, as a careless program
+/// leaves them, closed again when this goes away. A child started by exec
+/// must inherit none of them. size() says how many the OS granted.
+class leaked_fds {
+ public:
+  explicit leaked_fds(int count) {
+    for (int i = 0; i < count; ++i) {
+      const int fd = ::open("/dev/null", O_RDONLY);
+      if (fd < 0) break;
+      fds_.push_back(fd);
+    }
+  }
+  ~leaked_fds() {
+    for (int fd : fds_) ::close(fd);
+  }
+  leaked_fds(const leaked_fds&) = delete;
+  leaked_fds& operator=(const leaked_fds&) = delete;
+  std::size_t size() const { return fds_.size(); }
+
+ private:
+  std::vector<int> fds_;
+};
+
 }  // namespace multiproc::testing
