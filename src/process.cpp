@@ -144,12 +144,12 @@ void start_process(process& self, const launch_options& options,
   // Under spawn the child is told everything as bytes, made now, while an
   // error can still leave the object unstarted.
   const start_method method = resolve_start_method(s.method);
-  portable_request portable;
+  portable_start portable;
   launcher* chosen = nullptr;
   try {
     chosen = &launcher_for(method);
     if (method != start_method::fork) {
-      make_portable_request(self, s, method, parent_name, portable);
+      make_portable_start(self, s, method, parent_name, fds, portable);
       // A server that refuses to serve says why here (usage_error).
       if (method == start_method::forkserver) ensure_forkserver_ready();
     }
@@ -178,7 +178,10 @@ void start_process(process& self, const launch_options& options,
   if (s.limits) request.limits = &s.limit_plan;
   request.options = options;
   request.fds = fds;
-  if (method != start_method::fork) request.portable = &portable;
+  if (method != start_method::fork) {
+    request.portable = &portable.request;
+    request.fds = portable.fds;
+  }
   flush_standard_streams();
   std::unique_ptr<child_handle> child;
   int err = chosen->launch(request, child);

@@ -204,6 +204,19 @@ TEST(CodecRoundtrip, UserCodec) {
   EXPECT_EQ(mp::call([a] { return a; }), a);
 }
 
+TEST(CodecRoundtrip, LargeBlocksDecodeIntoHugePageAdvisedMemory) {
+  // Past detail::kHugeBlock a vector or string is reserved, advised and
+  // then assigned: the values must come out the same either way.
+  std::vector<double> numbers((std::size_t{5} << 20) / sizeof(double) + 3);
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    numbers[i] = static_cast<double>(i) * 0.5;
+  }
+  std::string text((std::size_t{5} << 20) + 1, 'q');
+  text.back() = 'z';
+  EXPECT_EQ(round_trip(numbers), numbers);
+  EXPECT_EQ(round_trip(text), text);
+}
+
 TEST(CodecRoundtrip, ShortInputThrowsCodecError) {
   std::vector<std::byte> bytes = mp::encode(std::string("abcdef"));
   bytes.pop_back();

@@ -23,6 +23,7 @@ mpd::portable_request sample() {
   request.context = {"SpawnProcess-2:1", "Process-2", 4242, {2, 1}, true, true};
   request.target = bytes_of({1, 2, 3, 0, 255});
   request.arguments = bytes_of({9, 8, 7});
+  request.arguments_fd = 13;
   request.registrations = {bytes_of({4}), {}, bytes_of({5, 6})};
   return request;
 }

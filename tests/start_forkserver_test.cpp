@@ -229,14 +229,14 @@ TEST(StartForkserver, PassedFdsAndOnlyThoseReachTheChild) {
   ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
   const int unpassed = ::open("/dev/null", O_RDONLY);  // no FD_CLOEXEC
   mp::process self(under_forkserver(), write_on_passed_fd);
-  mp::detail::portable_request portable;
-  mp::detail::make_portable_request(self, *self.state(),
-                                    mp::start_method::forkserver, "MainProcess",
-                                    portable);
   const std::vector<mp::detail::passed_fd> fds{{ends[1], 7}};
+  mp::detail::portable_start portable;
+  mp::detail::make_portable_start(self, *self.state(),
+                                  mp::start_method::forkserver, "MainProcess",
+                                  fds, portable);
   mp::detail::launch_request request;
-  request.portable = &portable;
-  request.fds = fds;
+  request.portable = &portable.request;
+  request.fds = portable.fds;
   std::unique_ptr<mp::detail::child_handle> child;
   ASSERT_EQ(mp::detail::launcher_for(mp::start_method::forkserver)
                 .launch(request, child),

@@ -82,6 +82,47 @@ void count_open_fds() {
   mp::exit(count > 200 ? 200 : count);
 }
 
+// True when an fd whose link names `what` is open here.
+bool has_open_fd_named(const std::string& what) {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return true;
+  bool found = false;
+  while (dirent* entry = ::readdir(dir)) {
+    char link[256] = {};
+    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+    const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+    if (n > 0 && std::string(link, static_cast<std::size_t>(n)).find(what) !=
+                     std::string::npos) {
+      found = true;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+constexpr std::size_t kLargeArgument = std::size_t{24} << 20;
+
+std::vector<std::byte> large_pattern() {
+  std::vector<std::byte> data(kLargeArgument);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data[i] = static_cast<std::byte>((i * 31) >> 3);
+  }
+  return data;
+}
+
+// Exit 0 when `data` is the pattern and `tail` followed it intact; 2 when
+// the file the arguments came in is still open under the target.
+void check_large_argument(std::vector<std::byte> data, std::string tail) {
+  if (has_open_fd_named("multiproc-arguments")) mp::exit(2);
+  mp::exit(data == large_pattern() && tail == "tail" ? 0 : 1);
+}
+
+// A target that takes its argument as a modifiable lvalue, as under fork.
+void change_large_argument(std::vector<std::byte>& data) {
+  data.front() = std::byte{1};
+  mp::exit(data.size() == kLargeArgument ? 0 : 1);
+}
+
 // The name ps and top show for this process, as /proc/self/comm holds it.
 std::string own_comm() {
   std::ifstream comm("/proc/self/comm");
@@ -333,6 +374,23 @@ TEST_P(StartMethods, OnlyStandardFdsReachTheChild) {
   } else {
     EXPECT_EQ(child.exitcode(), 0);
   }
+}
+
+TEST_P(StartMethods, LargeArgumentsArriveWholeAndLeaveNoFd) {
+  // Under forkserver and spawn they travel in a file of their own, mapped
+  // by the child and closed before the target runs.
+  mp::process child(options(), check_large_argument, large_pattern(),
+                    std::string("tail"));
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST_P(StartMethods, LargeArgumentsReachAnLvalueReferenceParameter) {
+  mp::process child(options(), change_large_argument, large_pattern());
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
 }
 
 TEST_P(StartMethods, ChildIsNamedAfterTheProgram) {

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "posix/mapping.hpp"
+
 namespace multiproc::inline v0 {
 namespace {
 
@@ -82,4 +84,11 @@ std::size_t decoder::read_size(std::size_t min_element_size) {
   return count;
 }
 
+namespace detail {
+
+void advise_huge_pages(void* data, std::size_t size) noexcept {
+  mapping::advise_huge_pages(data, size);
+}
+
+}  // namespace detail
 }  // namespace multiproc::inline v0

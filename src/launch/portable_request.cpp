@@ -11,7 +11,7 @@ namespace {
 // marker and version catch bytes that are not a request at all (a stream
 // out of step) before they are read as lengths.
 constexpr std::uint32_t kMarker = 0x4d504c52;  // "MPLR"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 
 }  // namespace
 
@@ -30,6 +30,7 @@ std::vector<std::byte> encode_portable_request(const portable_request& request,
   out.write(static_cast<std::uint8_t>(c.kill_on_parent_death));
   out.write(request.target);
   out.write(request.arguments);
+  out.write(request.arguments_fd);
   out.write(request.registrations);
   out.write_size(fds.size());
   for (const passed_fd& fd : fds)
@@ -56,6 +57,7 @@ decoded_request decode_portable_request(std::span<const std::byte> bytes) {
   c.kill_on_parent_death = in.read<std::uint8_t>() != 0;
   result.request.target = in.read<std::vector<std::byte>>();
   result.request.arguments = in.read<std::vector<std::byte>>();
+  result.request.arguments_fd = in.read<std::int32_t>();
   result.request.registrations = in.read<std::vector<std::vector<std::byte>>>();
   const std::size_t count = in.read_size(sizeof(std::int32_t));
   result.child_fds.reserve(count);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -41,8 +42,14 @@ struct portable_request {
   /// for a function pointer, the function): opaque here, made and resolved
   /// by the naming of code across processes (module build-id and offset).
   std::vector<std::byte> target;
-  /// The target's arguments, encoded by the codec.
+  /// The target's arguments, encoded by the codec; empty when they are in
+  /// a file of their own (below).
   std::vector<std::byte> arguments;
+  /// The child's number of the passed fd whose file holds the encoded
+  /// arguments, or -1 when they are `arguments`. Large arguments travel
+  /// that way (launch/argument_file.hpp): the child maps them, so neither
+  /// the request's nested encodings nor the forkserver copy them.
+  std::int32_t arguments_fd = -1;
   /// The register_exception entries that existed at start(), each named
   /// as code the same way as the target: a child knows the registrations
   /// that existed when it was started, under every method.

@@ -3,6 +3,7 @@
 # which launcher a start method means.
 target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/anchor_thread.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/argument_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/child_handle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/child_setup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exec_bootstrap.cpp

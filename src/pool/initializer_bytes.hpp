@@ -55,7 +55,8 @@ inline std::function<void()> decode_initializer_bytes(
   return [entry, has_function, function, arguments = std::move(arguments)] {
     auto run = reinterpret_cast<portable_entry>(  // NOLINT
         resolve_code(entry));
-    run(has_function ? resolve_code(function) : 0, arguments);
+    run(has_function ? resolve_code(function) : 0,
+        encoded_arguments{arguments});
   };
 }
 

@@ -1,6 +1,9 @@
 #include "posix/mapping.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 
 #include "posix/sys.hpp"
 
@@ -27,6 +30,16 @@ int map_file(int fd, std::size_t length, int protection, int flags,
   if (address == MAP_FAILED) return errno;
   out = unique_mapping(address, length);
   return 0;
+}
+
+void advise_huge_pages(void* data, std::size_t size) noexcept {
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
+  const std::uintptr_t last = (begin + size) & ~(page - 1);
+  if (last <= first) return;
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the page-aligned interior
+  (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
 }
 
 }  // namespace multiproc::inline v0::detail::mapping

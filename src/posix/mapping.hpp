@@ -66,5 +66,9 @@ int map_anonymous_shared(std::size_t length, unique_mapping& out) noexcept;
 int map_file(int fd, std::size_t length, int protection, int flags,
              unique_mapping& out) noexcept;
 
+/// madvise(MADV_HUGEPAGE) over the whole pages inside [data, data + size)
+/// (which need not be page aligned): best effort, errors ignored.
+void advise_huge_pages(void* data, std::size_t size) noexcept;
+
 }  // namespace mapping
 }  // namespace multiproc::inline v0::detail

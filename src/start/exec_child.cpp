@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "child_main.hpp"
+#include "launch/argument_file.hpp"
 #include "launch/exec_bootstrap.hpp"
 #include "launch/forkserver_protocol.hpp"
 #include "launch/forkserver_server.hpp"
@@ -132,7 +133,15 @@ void run_target(const portable_request& request) {
       resolve_code(map.to_local(entry_ref)));
   const std::uintptr_t function =
       has_function ? resolve_code(map.to_local(function_ref)) : 0;
-  entry(function, request.arguments);
+  if (request.arguments_fd < 0) {
+    entry(function, encoded_arguments{request.arguments});
+    return;
+  }
+  // Large arguments: decoded from our mapping of their file, unmapped
+  // before the target runs (launch/argument_file.hpp).
+  mapped_arguments mapped(request.arguments_fd);
+  entry(function,
+        encoded_arguments{mapped.bytes(), &mapped_arguments::release, &mapped});
 }
 
 // The state of the process object this copy of the program is. Not

@@ -459,6 +459,17 @@ void write_block(encoder& out, const T* data, std::size_t count) {
   out.write_bytes(data, count * sizeof(T));
 }
 
+/// Blocks at least this large are decoded into memory advised to use
+/// transparent huge pages (advise_huge_pages).
+inline constexpr std::size_t kHugeBlock = std::size_t{4} << 20;
+
+/// madvise(MADV_HUGEPAGE) over the whole pages of [data, data + size),
+/// memory not yet touched: where THP is "madvise" (the common default),
+/// the first writes then take one fault per 2 MiB instead of one per
+/// 4 KiB, which on a VM is most of the cost of copying into fresh memory
+/// (BENCHMARKS.md, "A 256 MiB argument"). Best effort: errors are ignored.
+void advise_huge_pages(void* data, std::size_t size) noexcept;
+
 /// Reads what write_block wrote into a container constructible from an
 /// iterator range (vector, basic_string, deque, list).
 template <class Container, class T = typename Container::value_type>
@@ -469,8 +480,19 @@ Container read_block(decoder& in) {
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(T) == 0) {
     // The bytes are a faithful image of Ts written by the same program, at
     // a suitable alignment: copy them in one block (memmove for trivially
-    // copyable T). This is the path a 256 MiB result takes.
+    // copyable T). This is the path a 256 MiB result or argument takes.
     const T* first = reinterpret_cast<const T*>(bytes.data());
+    if constexpr (std::is_same_v<typename Container::allocator_type,
+                                 std::allocator<T>>) {
+      if (bytes.size() >= kHugeBlock) {
+        // Allocated, advised, then written once: reserve() touches nothing.
+        Container result;
+        result.reserve(count);
+        advise_huge_pages(result.data(), bytes.size());
+        result.assign(first, first + count);
+        return result;
+      }
+    }
     return Container(first, first + count);
   }
   Container result;

@@ -59,12 +59,13 @@ class unique_callable {
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   void operator()() { impl_->invoke(); }
-  /// The stored target in its sendable form (detail/portable_call.hpp);
-  /// false, and `out` untouched, when it cannot travel (captures, a
-  /// std::function, an argument the codec refuses) or when empty.
+  /// The stored target in its sendable form (detail/portable_call.hpp),
+  /// its arguments written to `arguments`; false, and both untouched, when
+  /// it cannot travel (captures, a std::function, an argument the codec
+  /// refuses) or when empty.
   /// Errors: as encode_portable_call.
-  bool encode_portable(portable_call& out) const {
-    return impl_ != nullptr && impl_->encode_portable(out);
+  bool encode_portable(portable_call& out, encoder& arguments) const {
+    return impl_ != nullptr && impl_->encode_portable(out, arguments);
   }
   void reset() noexcept {
     if (impl_ == nullptr) return;
@@ -85,7 +86,8 @@ class unique_callable {
     virtual void invoke() = 0;
     /// Move-constructs this holder into `buffer` (inline holders only).
     virtual base* move_into(void* buffer) noexcept = 0;
-    virtual bool encode_portable(portable_call& out) const = 0;
+    virtual bool encode_portable(portable_call& out,
+                                 encoder& arguments) const = 0;
   };
   template <class F, class Tuple>
   struct holder final : base {
@@ -103,12 +105,14 @@ class unique_callable {
         return nullptr;  // never inline (see fits_inline)
       }
     }
-    bool encode_portable(portable_call& out) const override {
+    bool encode_portable(portable_call& out,
+                         encoder& arguments) const override {
       if constexpr (is_portable_target<F, Tuple>) {
-        encode_portable_call(fn, args, out);
+        encode_portable_call(fn, args, out, arguments);
         return true;
       } else {
         (void)out;
+        (void)arguments;
         return false;
       }
     }
