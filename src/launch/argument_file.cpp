@@ -2,7 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <cerrno>
 #include <system_error>
 
 #include "posix/io.hpp"
