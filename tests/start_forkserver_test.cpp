@@ -167,7 +167,21 @@ TEST(StartForkserver, ChildTakesTheCallersSignalsAtStart) {
   EXPECT_EQ(child.exitcode(), 0);
 }
 
+TEST(StartForkserver, MidSizedArgumentsTravelInThePayloadMemfd) {
+  // 48 KiB: below the 64 KiB blocks that get a file of their own
+  // (launch/argument_file.hpp), so they stay in the request, whose payload
+  // is then past kInlinePayload (32 KiB) and goes to the server in a memfd.
+  std::string mid(48 << 10, 'm');
+  mid.front() = 'a';
+  mid.back() = 'z';
+  mp::process child(under_forkserver(), check_size, mid, mid.size());
+  child.start();
+  child.join();
+  EXPECT_EQ(child.exitcode(), 0);
+}
+
 TEST(StartForkserver, LargeArgumentsTravelInAMemfd) {
+  // 3 MiB: in a file of their own, mapped by the child.
   std::string big(3 << 20, 'm');
   big.front() = 'a';
   big.back() = 'z';

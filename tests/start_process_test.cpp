@@ -57,47 +57,48 @@ void check_arguments(std::string text, std::vector<int> numbers, double x) {
   mp::exit(ok ? 0 : 20);
 }
 
-// The number of open fds above 2, exit code (capped). A pidfd is the
-// library's own (a forkserver child's handle on its creator, for
-// parent_process()), not one inherited from the caller.
-void count_open_fds() {
-  int count = 0;
+struct open_fd {
+  int number;
+  std::string link;  // what /proc/self/fd/<number> points at
+};
+
+// The fds open here, but for the directory stream that lists them.
+std::vector<open_fd> open_fds() {
+  std::vector<open_fd> fds;
   DIR* dir = ::opendir("/proc/self/fd");
   if (dir == nullptr) mp::exit(250);
   const int own = ::dirfd(dir);
   while (dirent* entry = ::readdir(dir)) {
     if (entry->d_name[0] == '.') continue;
     const int fd = std::atoi(entry->d_name);
-    if (fd <= 2 || fd == own) continue;
-    char link[128] = {};
+    if (fd == own) continue;
+    char link[256] = {};
     const std::string path = std::string("/proc/self/fd/") + entry->d_name;
     const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
-    if (n > 0 && std::string(link, static_cast<std::size_t>(n)).find("pidfd") !=
-                     std::string::npos) {
-      continue;
-    }
-    ++count;
+    fds.push_back({fd, std::string(link, n > 0 ? static_cast<std::size_t>(n)
+                                               : std::size_t{0})});
   }
   ::closedir(dir);
+  return fds;
+}
+
+// The number of open fds above 2, exit code (capped). A pidfd is the
+// library's own (a forkserver child's handle on its creator, for
+// parent_process()), not one inherited from the caller.
+void count_open_fds() {
+  int count = 0;
+  for (const open_fd& fd : open_fds()) {
+    if (fd.number > 2 && fd.link.find("pidfd") == std::string::npos) ++count;
+  }
   mp::exit(count > 200 ? 200 : count);
 }
 
 // True when an fd whose link names `what` is open here.
 bool has_open_fd_named(const std::string& what) {
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return true;
-  bool found = false;
-  while (dirent* entry = ::readdir(dir)) {
-    char link[256] = {};
-    const std::string path = std::string("/proc/self/fd/") + entry->d_name;
-    const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
-    if (n > 0 && std::string(link, static_cast<std::size_t>(n)).find(what) !=
-                     std::string::npos) {
-      found = true;
-    }
+  for (const open_fd& fd : open_fds()) {
+    if (fd.link.find(what) != std::string::npos) return true;
   }
-  ::closedir(dir);
-  return found;
+  return false;
 }
 
 constexpr std::size_t kLargeArgument = std::size_t{24} << 20;
