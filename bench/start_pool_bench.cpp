@@ -3,7 +3,11 @@
 // worker, and the time a worker replacement costs (a task kills its
 // worker; until the next task's result is back), fork beside spawn and
 // forkserver, with one start+join of a forked process (the bar a
-// forkserver replacement is held to) beside them.
+// forkserver replacement is held to) beside them. Replacements are timed
+// twice: spaced (20 ms apart, so that a spawn or forkserver pool's worker
+// started ahead is ready, as it is when crashes are not back to back) and
+// back to back (each crash right after the last replacement: the worst
+// case, in which the next worker is still starting).
 // Numbers only; never a test threshold.
 //
 //   multiproc_start_pool_bench [replacements]     default 50
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <multiproc/multiproc.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mp = multiproc;
@@ -73,11 +78,12 @@ void print_quantiles(const char* method, const char* what,
               what, at(0.5), at(0.1), at(0.9));
 }
 
-void replacement(mp::start_method method, int runs) {
+void replacement(mp::start_method method, int runs, bool spaced) {
   mp::pool p(one_worker(method));
   p.submit(tiny, 0).get();
   std::vector<double> samples;
   for (int i = 0; i < runs; ++i) {
+    if (spaced) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto begin = clock_type::now();
     try {
       p.submit(crash).get();
@@ -86,8 +92,10 @@ void replacement(mp::start_method method, int runs) {
     p.submit(tiny, i).get();  // on the replacement
     samples.push_back(seconds_since(begin) * 1e6);
   }
-  print_quantiles(std::string(mp::to_string(method)).c_str(),
-                  "pool worker replacement", std::move(samples));
+  print_quantiles(
+      std::string(mp::to_string(method)).c_str(),
+      spaced ? "pool worker replacement" : "replacement back to back",
+      std::move(samples));
 }
 
 void fork_start_join(int runs) {
@@ -112,6 +120,9 @@ int main(int argc, char** argv) {
                                            mp::start_method::spawn,
                                            mp::start_method::forkserver};
   for (mp::start_method method : kMethods) tasks_per_second(method);
-  for (mp::start_method method : kMethods) replacement(method, runs);
+  for (mp::start_method method : kMethods) {
+    replacement(method, runs, /*spaced=*/true);
+    replacement(method, runs, /*spaced=*/false);
+  }
   fork_start_join(runs);
 }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -18,9 +19,11 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/child_io.hpp"
+#include "support/timing.hpp"
 
 namespace mp = multiproc;
 
@@ -70,6 +73,53 @@ std::vector<std::string> open_fd_targets() {
   return targets;
 }
 void failing_initializer() { throw std::runtime_error("no database"); }
+// An initializer whose runs can be counted from the parent: a line each.
+void append_line(std::string path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path);
+  const bool written = ::write(fd, "x\n", 2) == 2;
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + path);
+}
+// A file the test counts lines in, removed at the end.
+class scratch_file {
+ public:
+  scratch_file() {
+    const int fd = ::mkstemp(path_.data());
+    if (fd < 0) throw std::runtime_error("mkstemp");
+    ::close(fd);
+  }
+  ~scratch_file() { ::unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+  std::size_t lines() const {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open " + path_);
+    std::size_t count = 0;
+    char buffer[256];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+      count += static_cast<std::size_t>(std::count(buffer, buffer + n, '\n'));
+    }
+    ::close(fd);
+    return count;
+  }
+
+ private:
+  std::string path_ = "/tmp/multiproc_initialized_XXXXXX";
+};
+
+// The pid of a live child other than `worker`: the pool's standby, once
+// it has been started; -1 if none shows up in good time.
+int standby_of(int worker) {
+  const auto give_up = std::chrono::steady_clock::now() +
+                       mp::testing::late_bound(std::chrono::seconds(10));
+  while (std::chrono::steady_clock::now() < give_up) {
+    for (const auto& child : mp::active_children()) {
+      if (*child.pid() != worker) return *child.pid();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return -1;
+}
 
 mp::pool_options options_for(mp::start_method method, unsigned processes) {
   mp::pool_options options;
@@ -244,6 +294,84 @@ TEST_P(StartPool, NoneOfTheParentsFdsReachAWorker) {
   for (const auto& target : held) listed += target + " ";
   EXPECT_LT(held.size(), 5U) << listed;
   for (const auto& target : held) EXPECT_NE(target, "/dev/null") << listed;
+}
+
+// Replacing a worker under forkserver or spawn hands over one started
+// ahead (pool/worker_standby.hpp), and starts the next one.
+TEST_P(StartPool, AReplacementIsTheWorkerStartedAheadOfIt) {
+  {
+    mp::pool p(options_for(GetParam(), 1));
+    EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+    const int replacement = p.submit(own_pid).get();
+    const int standby = standby_of(replacement);
+    ASSERT_GT(standby, 0) << "no worker was started ahead";
+    EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+    EXPECT_EQ(p.submit(own_pid).get(), standby);
+    EXPECT_EQ(p.submit(square, 7).get(), 49);
+    p.close();
+    p.join();
+    // join() leaves nothing running: the standby started after the second
+    // replacement went too.
+    EXPECT_TRUE(mp::active_children().empty());
+  }
+  EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST_P(StartPool, AWorkerStartedAheadRunsTheInitializerOnlyOnceUsed) {
+  const scratch_file initialized;
+  mp::pool_options options = options_for(GetParam(), 1);
+  options.initializer = {append_line, initialized.path()};
+  mp::pool p(options);
+  EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+  const int replacement = p.submit(own_pid).get();
+  ASSERT_GT(standby_of(replacement), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(initialized.lines(), 2U) << "the standby ran the initializer early";
+  EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+  EXPECT_EQ(p.submit(square, 5).get(), 25);
+  EXPECT_EQ(initialized.lines(), 3U);
+  p.terminate();
+  p.join();
+  EXPECT_TRUE(mp::active_children().empty());
+  EXPECT_EQ(initialized.lines(), 3U);
+}
+
+TEST_P(StartPool, AWorkerStartedAheadThatDiedIsNotHandedOver) {
+  mp::pool p(options_for(GetParam(), 1));
+  EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+  const int replacement = p.submit(own_pid).get();
+  const int standby = standby_of(replacement);
+  ASSERT_GT(standby, 0);
+  ASSERT_EQ(::kill(standby, SIGKILL), 0);
+  EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+  const int next = p.submit(own_pid).get();
+  EXPECT_NE(next, standby);
+  EXPECT_NE(next, replacement);
+  p.terminate();
+  p.join();
+  EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST_P(StartPool, APoolThatRetiresWorkersKeepsTheNextOneStarted) {
+  mp::pool_options options = options_for(GetParam(), 1);
+  options.max_tasks_per_child = 1;
+  mp::pool p(options);
+  std::set<int> pids;
+  for (int i = 0; i < 6; ++i) pids.insert(p.submit(own_pid).get());
+  EXPECT_EQ(pids.size(), 6U);
+  p.close();
+  p.join();
+  EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST(ForkPool, StartsNoWorkerAheadOfAReplacement) {
+  // A fork copies the parent as it is when the worker starts, as Python's
+  // does: one started ahead would hold an older copy.
+  mp::pool p(options_for(mp::start_method::fork, 1));
+  EXPECT_THROW(p.submit(crash).get(), mp::process_died);
+  EXPECT_EQ(p.submit(square, 4).get(), 16);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(mp::active_children().size(), 1U);
 }
 
 INSTANTIATE_TEST_SUITE_P(ByMethod, StartPool,

@@ -136,7 +136,7 @@ struct pool_engine::impl {
 
   // --- workers -------------------------------------------------------
 
-  void spawn_worker_locked() {
+  void spawn_worker_locked(bool replacement) {
     worker_spawn_args args{&config.initializer,
                            config.max_tasks_per_child,
                            user_signal_mask,
@@ -144,6 +144,7 @@ struct pool_engine::impl {
                            {}};
     args.foreign_fds.push_back(wake.get());
     args.limits = &config.worker_limits;
+    args.replacement = replacement;
     for (const auto& other : workers) {
       args.foreign_fds.push_back(other->link->channel());
       args.foreign_fds.push_back(other->link->death_fd());
@@ -326,7 +327,7 @@ struct pool_engine::impl {
     // Our handle goes with the worker; close() would close every copy,
     // including the ones the user got from active_children().
     workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(index));
-    replace_workers_locked();
+    // The loop replaces it, once the outcomes above are delivered.
   }
 
   bool state_accepts_requeue() const { return state != phase::terminating; }
@@ -336,7 +337,7 @@ struct pool_engine::impl {
     if (state == phase::closed && queue.empty()) return;
     while (workers.size() < config.processes) {
       try {
-        spawn_worker_locked();
+        spawn_worker_locked(/*replacement=*/true);
       } catch (const std::exception& e) {
         if (workers.empty()) {
           // Nobody is left to run the queue: fail it rather than hang.
@@ -471,8 +472,12 @@ struct pool_engine::impl {
       // each time round, so work submitted later runs once the OS allows,
       // and fails at once while no worker at all can be had: with no
       // worker left, nothing else would ever take the queue (found by
-      // tests/reliability_fork_test.cpp).
-      if (workers.size() < config.processes) replace_workers_locked();
+      // tests/reliability_fork_test.cpp). A death's outcomes go out first:
+      // the task's process_died need not wait for the replacement's start.
+      if (workers.size() < config.processes) {
+        run_completions(lock);
+        replace_workers_locked();
+      }
       dispatch_locked();
       for (auto& w : workers) w->link->flush();
       auto next_deadline = enforce_timeouts_locked(clock::now());
@@ -509,6 +514,7 @@ struct pool_engine::impl {
         if (fds[2 + 2 * i].revents != 0) handle_death_locked(i);
       }
     }
+    config.backend->retire();  // before join() returns: nothing left running
     run_completions(lock);
     dispatcher_done = true;
     dispatcher_finished.notify_all();
@@ -546,7 +552,9 @@ struct pool_engine::impl {
     }
     std::lock_guard lock(mutex);
     try {
-      while (workers.size() < config.processes) spawn_worker_locked();
+      while (workers.size() < config.processes) {
+        spawn_worker_locked(/*replacement=*/false);
+      }
       // Inside the try: a thread the OS refuses (RLIMIT_NPROC counts
       // threads too) must not leave the workers just forked running.
       dispatcher = std::thread([this] { run(); });
@@ -556,6 +564,7 @@ struct pool_engine::impl {
         w->link->reap();
       }
       workers.clear();
+      config.backend->retire();
       throw;
     }
   }

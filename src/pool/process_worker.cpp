@@ -16,6 +16,7 @@
 #include "pool/initializer_bytes.hpp"
 #include "pool/spawned_worker.hpp"
 #include "pool/worker_main.hpp"
+#include "pool/worker_standby.hpp"
 #include "posix/io.hpp"
 #include "posix/mapping.hpp"
 #include "posix/pidfd.hpp"
@@ -43,7 +44,8 @@ unique_fd make_slot_page(unique_mapping& page) {
 }  // namespace
 
 std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
-                                                      start_method method) {
+                                                      start_method method,
+                                                      bool held) {
   unique_fd parent_end;
   unique_fd worker_end;
   if (int err = io::stream_socketpair(parent_end, worker_end)) {
@@ -93,7 +95,8 @@ std::unique_ptr<process_worker> process_worker::spawn(worker_spawn_args args,
                      kSpawnedSlotPageFd, args.max_tasks_per_child,
                      args.initializer != nullptr
                          ? encode_initializer_bytes(*args.initializer)
-                         : std::vector<std::byte>{});
+                         : std::vector<std::byte>{},
+                     held);
     fds = passed;
   }
   // Python's pool workers are ForkPoolWorker-N, N from the process-wide
@@ -184,13 +187,28 @@ namespace {
 
 class process_backend final : public worker_backend {
  public:
-  explicit process_backend(start_method method) : method_(method) {}
+  explicit process_backend(start_method method)
+      : method_(method), standby_(method) {}
+
   std::unique_ptr<worker> spawn(worker_spawn_args args) override {
-    return process_worker::spawn(std::move(args), method_);
+    if (method_ == start_method::fork) {
+      return process_worker::spawn(std::move(args), method_);
+    }
+    // A pool that has lost a worker, or that retires them by design, is
+    // likely to replace one again: keep the next one started ahead.
+    const bool keep_standby = args.replacement || args.max_tasks_per_child != 0;
+    std::unique_ptr<worker> w;
+    if (args.replacement) w = standby_.take();
+    if (!w) w = process_worker::spawn(args, method_);
+    if (keep_standby) standby_.prepare(args);
+    return w;
   }
+
+  void retire() noexcept override { standby_.retire(); }
 
  private:
   start_method method_;
+  worker_standby standby_;
 };
 
 }  // namespace

@@ -32,11 +32,14 @@ namespace multiproc::inline v0::detail {
 
 class process_worker final : public worker {
  public:
-  /// Starts a worker running worker_main(), by `method`.
-  /// Errors: std::system_error when the socket, the page or the start
-  /// fail; usage_error when a forkserver refuses to serve.
+  /// Starts a worker running worker_main(), by `method`; `held` (not
+  /// under fork): one that waits for a `go` frame before it runs anything
+  /// (worker_standby.hpp). Errors: std::system_error when the socket, the
+  /// page or the start fail; usage_error when a forkserver refuses to
+  /// serve.
   static std::unique_ptr<process_worker> spawn(worker_spawn_args args,
-                                               start_method method);
+                                               start_method method,
+                                               bool held = false);
   ~process_worker() override;
   process_worker(const process_worker&) = delete;
   process_worker& operator=(const process_worker&) = delete;

@@ -7,4 +7,5 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/spawned_worker.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task_failure.cpp
   ${CMAKE_CURRENT_LIST_DIR}/task_record.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/worker_main.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/worker_main.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_standby.cpp)

@@ -19,7 +19,7 @@
 namespace multiproc::inline v0::detail {
 
 void run_spawned_worker(int channel, int slot_page, unsigned max_tasks,
-                        const std::vector<std::byte>& initializer) {
+                        const std::vector<std::byte>& initializer, bool held) {
   unique_fd page_fd(slot_page);
   unique_mapping page;
   if (int err = mapping::map_file(page_fd.get(), sizeof(wire::slot_page),
@@ -32,6 +32,7 @@ void run_spawned_worker(int channel, int slot_page, unsigned max_tasks,
                    {},
                    decode_initializer_bytes(initializer),
                    max_tasks};
+  boot.held = held;
   const int code = worker_main(boot);
   if (code != 0) multiproc::exit(code);
 }

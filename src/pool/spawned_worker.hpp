@@ -15,13 +15,14 @@ inline constexpr int kSpawnedChannelFd = 3;
 inline constexpr int kSpawnedSlotPageFd = 4;
 
 /// The target of a spawned worker: maps the slot page, runs the
-/// initializer and the worker loop (worker_main.hpp), and ends the
+/// initializer and the worker loop (worker_main.hpp; `held`: a worker
+/// started ahead, which waits for its `go` first), and ends the
 /// process with the loop's exit code. Runs after the spawned copy has
 /// taken the pool's module numbering (exec_child.cpp), so the task
 /// entries and function pointers the pool sends need no translation.
 /// Errors: std::system_error when the page cannot be mapped (the child's
 /// uncaught exception: the pool sees a worker that died at start).
 void run_spawned_worker(int channel, int slot_page, unsigned max_tasks,
-                        const std::vector<std::byte>& initializer);
+                        const std::vector<std::byte>& initializer, bool held);
 
 }  // namespace multiproc::inline v0::detail

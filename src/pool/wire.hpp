@@ -55,6 +55,9 @@ enum class frame_kind : std::uint32_t {
   // As `task`, and measure it: a usage frame comes before its result.
   // Only submit()'s tasks ask (their futures expose usage()).
   task_measured = 11,
+  // Parent → a worker started ahead and held (pool/worker_standby.hpp):
+  // it is a worker of the pool now; it runs the initializer, then tasks.
+  go = 12,
 };
 
 struct frame_header {

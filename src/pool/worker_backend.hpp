@@ -44,6 +44,8 @@ struct worker_spawn_args {
   /// The worker's own caps, applied as a process's (checked when the pool
   /// was built); null or empty: none.
   const std::optional<multiproc::limits>* limits = nullptr;
+  /// It takes the place of one that ended (the pool's first ones do not).
+  bool replacement = false;
 };
 
 /// Called for each whole frame a worker sent; `payload` holds header.size
@@ -106,6 +108,10 @@ class worker_backend {
  public:
   virtual ~worker_backend() = default;
   virtual std::unique_ptr<worker> spawn(worker_spawn_args args) = 0;
+  /// The pool will start no more workers (it has ended, or failed to
+  /// start): drop whatever was started ahead of need. Before the pool's
+  /// configuration, which spawn's pointers point into, goes away.
+  virtual void retire() noexcept {}
 };
 
 /// The default back end: each worker a child of this process started by

@@ -1,5 +1,6 @@
 #include "pool/worker_main.hpp"
 
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -101,6 +102,14 @@ void wait_for_kill(int fd) {
   while (read_more(fd, dropped)) dropped.clear();
 }
 
+// A held worker's wait to be put to use: true once a frame has arrived
+// (left unread for the loop), false when the parent closed its end.
+bool wait_for_first_frame(int fd) {
+  std::byte first{};
+  std::size_t n = 0;
+  return io::recv_some(fd, std::span(&first, 1), MSG_PEEK, n) == 0 && n > 0;
+}
+
 bool run_initializer(const worker_boot& boot, std::vector<std::byte>& scratch) {
   if (!boot.initializer) return true;
   std::string error;
@@ -142,6 +151,7 @@ int worker_main(const worker_boot& boot) noexcept {
   // neither order of the two calls leaves a window).
   sys::setpgid(0, 0);
   std::vector<std::byte> scratch;
+  if (boot.held && !wait_for_first_frame(boot.channel)) return 0;
   if (!run_initializer(boot, scratch)) return 1;
 
   wire::receive_buffer input;
@@ -164,6 +174,7 @@ int worker_main(const worker_boot& boot) noexcept {
     const std::byte* payload = input.data() + offset + sizeof header;
     offset += sizeof header + header.size;
     if (header.kind == wire::frame_kind::stop) return 0;
+    if (header.kind == wire::frame_kind::go) continue;
     if (header.kind == wire::frame_kind::limits) {
       next_limits.take(header, payload);
       continue;

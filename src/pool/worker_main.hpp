@@ -22,6 +22,10 @@ struct worker_boot {
   /// A fork that has run nothing since (see task_meter): its first
   /// measured task needs no reset of the peak RSS.
   bool fresh_fork = false;
+  /// Started ahead of need (pool/worker_standby.hpp): wait for the first
+  /// frame (a `go`) before the initializer, so that one that is never
+  /// used runs none of the user's code; end of file first: exit quietly.
+  bool held = false;
 };
 
 /// Runs the initializer, then tasks until a stop frame, the end of the task
