@@ -40,9 +40,8 @@ class worker_standby {
   /// Starts one in the background, a few milliseconds from now (so that it
   /// does not compete with the worker just handed over), from a copy of
   /// `args` (whose pointers must stay valid until retire()), unless one is
-  /// ready or under way.
-  /// Without memory or a thread it does nothing: the next take() finds
-  /// none.
+  /// ready or under way. Without memory or a thread it does nothing: the
+  /// next take() finds none.
   void prepare(const worker_spawn_args& args) noexcept;
 
   /// No more are wanted: waits for a start under way, kills and reaps the
