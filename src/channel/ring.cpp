@@ -277,6 +277,15 @@ std::size_t held_items(ring_local& l) {
   return count;
 }
 
+// Python's shutdown(immediate=True): what the queue holds is dropped, and
+// a dropped item counts as finished.
+void discard_all(ring_local& l, std::uint32_t me) {
+  const item_reader discard = [](void*, std::span<const std::byte>) {};
+  while (try_get(l, discard, nullptr, me) == get_outcome::done) {
+    if (l.header().joinable != 0) (void)settle_task(l);
+  }
+}
+
 void wake_joiners(ring_header& h) noexcept {
   if (u32_ref(h.join_waiters).load() == 0) return;
   u32_ref(h.done_seq).fetch_add(1);
@@ -386,12 +395,22 @@ bool ring::put(std::span<const std::byte> item,
   note_use(l, side::put);
   const std::uint32_t me = sync::process_participant();
   const auto attempt = [&] {
-    return try_put(l, item, me) == put_outcome::done;
+    // Looked at before every try, not once per call: a putter woken by the
+    // room an immediate shutdown made must not fill it (Python's put holds
+    // the queue's lock across both).
+    if (u32_ref(h.shutdown).load() != 0)
+      throw broken_pipe_error("queue shut down");
+    if (try_put(l, item, me) != put_outcome::done) return false;
+    // A put that landed while shutdown(immediate=True) was discarding came
+    // before it, so its item goes as the shutdown's own did. Both sides
+    // read-modify-write the flag (a fence would do, but TSan cannot model
+    // one): either this sees the flag, or the shutdown's exchange comes
+    // after it and its discarding sees the item.
+    if (u32_ref(h.shutdown).fetch_or(0) == 2) discard_all(l, me);
+    return true;
   };
   bool spun = false;
   for (;;) {
-    if (u32_ref(h.shutdown).load() != 0)
-      throw broken_pipe_error("queue shut down");
     if (attempt()) return true;
     if (!spun && !passed(deadline)) {
       spun = true;
@@ -467,14 +486,12 @@ bool ring::closed() const noexcept { return local_->closed.load(); }
 void ring::shutdown(bool immediate) {
   ring_local& l = *local_;
   ring_header& h = l.header();
-  u32_ref(h.shutdown).store(immediate ? 2 : 1);
   if (immediate) {
-    const std::uint32_t me = sync::process_participant();
-    const item_reader discard = [](void*, std::span<const std::byte>) {};
-    while (try_get(l, discard, nullptr, me) == get_outcome::done) {
-      // Python's shutdown(immediate=True): a discarded item is finished.
-      if (h.joinable != 0) (void)settle_task(l);
-    }
+    (void)u32_ref(h.shutdown).exchange(2);  // an exchange: see put()
+    discard_all(l, sync::process_participant());
+  } else {
+    std::uint32_t open = 0;  // an immediate shutdown stays immediate
+    (void)u32_ref(h.shutdown).compare_exchange_strong(open, 1);
   }
   // Everyone waiting looks again, and finds the flag.
   u32_ref(h.done_seq).fetch_add(1);
