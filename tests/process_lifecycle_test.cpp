@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio_ext.h>
 #include <sys/syscall.h>
@@ -470,6 +471,36 @@ TEST(ProcessLifecycle, StartFlushesParentOutputSoItIsNotDuplicated) {
   captured.close_write();
   EXPECT_EQ(mpt::read_all(captured.read_end()),
             "parent-before-start;cout-before-start;child;");
+  EXPECT_EQ(p.exitcode(), 0);
+}
+
+// Another thread of the parent writing between start()'s flush and the
+// fork: a pthread_atfork handler writes at exactly that point. The child
+// must not write the parent's text again when it ends (seen in a pool
+// example under TSan: the caller's "still serving: " printed twice).
+std::atomic<bool> g_write_at_fork{false};
+
+TEST(ProcessLifecycle, OutputWrittenAtTheForkIsNotWrittenAgainByTheChild) {
+  static const int registered = ::pthread_atfork(
+      [] {
+        if (g_write_at_fork.load()) std::fputs("parent-at-fork;", stdout);
+      },
+      nullptr, nullptr);
+  ASSERT_EQ(registered, 0);
+  mpt::pipe_pair captured;
+  std::fflush(stdout);
+  int saved = ::dup(STDOUT_FILENO);
+  ::dup2(captured.write_end(), STDOUT_FILENO);
+  g_write_at_fork = true;
+  mp::process p([] { std::fputs("child;", stdout); });
+  p.start();
+  g_write_at_fork = false;
+  p.join();
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  captured.close_write();
+  EXPECT_EQ(mpt::read_all(captured.read_end()), "child;parent-at-fork;");
   EXPECT_EQ(p.exitcode(), 0);
 }
 

@@ -31,6 +31,17 @@ void redirect_stdin_to_dev_null() noexcept {
   }
 }
 
+// The parent flushes stdout and stderr before it forks, but another of its
+// threads may write between that flush and the fork: what the child then
+// holds is the parent's, and the parent writes it. Left here, the child's
+// exit-time flush would write it a second time (a partial line of the
+// caller's, printed again when a pool worker ends). As for stdin, the FILE
+// is touched only when it holds something.
+void drop_parents_unwritten_output() noexcept {
+  if (__fpending(stdout) != 0) __fpurge(stdout);
+  if (__fpending(stderr) != 0) __fpurge(stderr);
+}
+
 [[noreturn]] void fail_child(const char* what) noexcept {
   static constexpr char kPrefix[] = "multiproc: child setup failed: ";
   (void)sys::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1);
@@ -78,6 +89,7 @@ void prepare_child(const child_setup& setup) noexcept {
     ::pthread_sigmask(SIG_SETMASK, setup.signal_mask, nullptr);
   }
   redirect_stdin_to_dev_null();
+  drop_parents_unwritten_output();
   place_fds(setup.fds);
   if (setup.limits != nullptr && !apply_child_limits(*setup.limits)) {
     fail_child("cannot set the resource limits\n");
