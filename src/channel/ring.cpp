@@ -402,11 +402,11 @@ bool ring::put(std::span<const std::byte> item,
       throw broken_pipe_error("queue shut down");
     if (try_put(l, item, me) != put_outcome::done) return false;
     // A put that landed while shutdown(immediate=True) was discarding came
-    // before it, so its item goes as the shutdown's own did. Both sides
-    // read-modify-write the flag (a fence would do, but TSan cannot model
-    // one): either this sees the flag, or the shutdown's exchange comes
-    // after it and its discarding sees the item.
-    if (u32_ref(h.shutdown).fetch_or(0) == 2) discard_all(l, me);
+    // before it, so its item goes as the shutdown's own did. The commit in
+    // try_put, this load, the shutdown's exchange and its discarding's
+    // loads are all seq_cst: either this sees the flag or the discarding
+    // sees the item.
+    if (u32_ref(h.shutdown).load() == 2) discard_all(l, me);
     return true;
   };
   bool spun = false;
@@ -487,7 +487,7 @@ void ring::shutdown(bool immediate) {
   ring_local& l = *local_;
   ring_header& h = l.header();
   if (immediate) {
-    (void)u32_ref(h.shutdown).exchange(2);  // an exchange: see put()
+    (void)u32_ref(h.shutdown).exchange(2);  // seq_cst: see put()
     discard_all(l, sync::process_participant());
   } else {
     std::uint32_t open = 0;  // an immediate shutdown stays immediate
