@@ -48,6 +48,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -224,31 +225,19 @@ inline bool ran_to_an_end(const task_record& task) {
          task.outcome != task_outcome::broken;
 }
 
-/// Queues completed tasks, in completion order, for map and
-/// imap_unordered; fed by task_record::on_done on the dispatcher thread.
+/// Queues completed tasks, in completion order, for imap_unordered and
+/// for a map with progress; fed through feeder().
 class completion_queue {
  public:
-  struct entry {
-    std::shared_ptr<task_record> task;
-    std::size_t items;
-  };
-
-  /// The task_record::on_done of a task with `items` items. Holds neither
-  /// the queue nor the task (either may be gone first: an abandoned imap),
-  /// so no reference cycle runs through the queue.
-  static std::function<void()> notifier(
-      const std::shared_ptr<completion_queue>& queue,
-      const std::shared_ptr<task_record>& task, std::size_t items) {
-    return [weak_queue = std::weak_ptr<completion_queue>(queue),
-            weak_task = std::weak_ptr<task_record>(task), items] {
-      auto q = weak_queue.lock();
-      auto t = weak_task.lock();
-      if (!q || !t) return;
-      q->push({std::move(t), items});
-    };
+  /// The task_record::on_done that feeds `queue`, one for all of a call's
+  /// tasks. It holds the queue weakly (an abandoned imap drops the queue
+  /// first), so no reference cycle runs through the queue's tasks.
+  static std::shared_ptr<task_done_listener> feeder(
+      const std::shared_ptr<completion_queue>& queue) {
+    return std::make_shared<feeding>(queue);
   }
 
-  void push(entry done) {
+  void push(std::shared_ptr<task_record> done) {
     {
       std::lock_guard lock(mutex_);
       done_.push_back(std::move(done));
@@ -256,7 +245,7 @@ class completion_queue {
     changed_.notify_all();
   }
   /// Waits for the next completed task (in completion order).
-  entry pop() {
+  std::shared_ptr<task_record> pop() {
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [this] { return !done_.empty(); });
     auto done = std::move(done_.front());
@@ -265,9 +254,46 @@ class completion_queue {
   }
 
  private:
+  struct feeding final : task_done_listener {
+    explicit feeding(const std::shared_ptr<completion_queue>& to)
+        : queue(to) {}
+    void task_done(const std::shared_ptr<task_record>& task) noexcept override {
+      if (auto q = queue.lock()) q->push(task);
+    }
+    std::weak_ptr<completion_queue> queue;
+  };
+
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<entry> done_;
+  std::deque<std::shared_ptr<task_record>> done_;
+};
+
+/// The task_record::on_done of a map without progress: counts its tasks
+/// down and wakes the caller once, when the last is done. (A queue woke it
+/// for each task, a sleep and a wake per tiny task.)
+class completion_countdown final : public task_done_listener {
+ public:
+  explicit completion_countdown(std::size_t tasks) : remaining_(tasks) {}
+
+  void task_done(const std::shared_ptr<task_record>&) noexcept override {
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // Under the lock: the waiter either sees the count at zero or is
+    // already waiting when the notify comes.
+    std::lock_guard lock(mutex_);
+    all_done_.notify_all();
+  }
+  /// Waits until every task counted is done.
+  void wait() {
+    std::unique_lock lock(mutex_);
+    all_done_.wait(lock, [this] {
+      return remaining_.load(std::memory_order_acquire) == 0;
+    });
+  }
+
+ private:
+  std::atomic<std::size_t> remaining_;
+  std::mutex mutex_;
+  std::condition_variable all_done_;
 };
 
 /// Appends the outcomes of a finished chunk whose first item has index
@@ -419,9 +445,8 @@ class lazy_map {
     write_chunk<Item>(out, items.begin(), items.size());
     task->input = std::move(out).take_bytes();
     const std::size_t count = items.size();
-    if constexpr (!Ordered) {
-      task->on_done = completion_queue::notifier(completed_, task, count);
-    }
+    task->items = count;
+    if constexpr (!Ordered) task->on_done = feeder_;
     engine_->submit(task);
     window_.push_back({std::move(task), next_index_, count, nullptr});
     next_index_ += count;
@@ -456,7 +481,7 @@ class lazy_map {
       next = std::move(window_.front());
       window_.pop_front();
     } else {
-      auto task = completed_->pop().task;
+      auto task = completed_->pop();
       auto it = std::ranges::find_if(
           window_, [&](const pending& p) { return p.task == task; });
       next = std::move(*it);
@@ -521,6 +546,8 @@ class lazy_map {
   std::optional<std::chrono::nanoseconds> timeout_;
   std::shared_ptr<completion_queue> completed_ =
       std::make_shared<completion_queue>();
+  std::shared_ptr<task_done_listener> feeder_ =
+      completion_queue::feeder(completed_);
   std::deque<pending> window_;
   std::vector<yielded> results_;
   std::size_t position_ = 0;
@@ -828,7 +855,19 @@ class pool {
     }
     if (items.empty()) return std::vector<yielded>{};
     const std::size_t chunk = chunk_for_map(items.size(), options.chunksize);
-    auto completed = std::make_shared<detail::completion_queue>();
+    const std::size_t task_count = (items.size() + chunk - 1) / chunk;
+    // With progress, the caller hears of each task as it finishes; without,
+    // only of the last.
+    std::shared_ptr<detail::completion_queue> completed;
+    std::shared_ptr<detail::completion_countdown> countdown;
+    std::shared_ptr<detail::task_done_listener> on_done;
+    if (options.progress) {
+      completed = std::make_shared<detail::completion_queue>();
+      on_done = detail::completion_queue::feeder(completed);
+    } else {
+      countdown = std::make_shared<detail::completion_countdown>(task_count);
+      on_done = countdown;
+    }
     // The callable's name, looked up once for every chunk (naming searches
     // the module table): each chunk's input starts with these bytes.
     encoder callable_head;
@@ -836,7 +875,7 @@ class pool {
     const std::vector<std::byte> callable =
         std::move(callable_head).take_bytes();
     std::vector<std::shared_ptr<detail::task_record>> tasks;
-    tasks.reserve((items.size() + chunk - 1) / chunk);
+    tasks.reserve(task_count);
     for (std::size_t first = 0; first < items.size(); first += chunk) {
       const std::size_t count = std::min(chunk, items.size() - first);
       auto task = std::make_shared<detail::task_record>();
@@ -854,17 +893,21 @@ class pool {
       detail::write_chunk<Item>(
           out, items.begin() + static_cast<std::ptrdiff_t>(first), count);
       task->input = std::move(out).take_bytes();
-      task->on_done =
-          detail::completion_queue::notifier(completed, task, count);
+      task->items = count;
+      task->on_done = on_done;
       tasks.push_back(std::move(task));
     }
     engine_->submit(tasks);
-    std::size_t done = 0;
-    for (std::size_t popped = 0; popped < tasks.size(); ++popped) {
-      auto finished = completed->pop();
-      if (options.progress && detail::ran_to_an_end(*finished.task)) {
-        done += finished.items;
-        options.progress(done, items.size());
+    if (countdown) {
+      countdown->wait();
+    } else {
+      std::size_t done = 0;
+      for (std::size_t popped = 0; popped < tasks.size(); ++popped) {
+        auto finished = completed->pop();
+        if (detail::ran_to_an_end(*finished)) {
+          done += finished->items;
+          options.progress(done, items.size());
+        }
       }
     }
     std::vector<yielded> results;

@@ -71,9 +71,9 @@ struct completion {
 
 // After the outcome is set: wakes the task's waiters (and multiproc::wait's
 // listeners), then runs map/imap's bookkeeping. No lock held.
-void notify_done(task_record& task) {
-  task.done.notify_all();
-  if (task.on_done) task.on_done();
+void notify_done(const std::shared_ptr<task_record>& task) {
+  task->done.notify_all();
+  if (task->on_done) task->on_done->task_done(task);
 }
 
 void apply(completion& c) {
@@ -86,7 +86,7 @@ void apply(completion& c) {
     c.task->exitcode = c.exitcode;
     c.task->message = std::move(c.message);
   }
-  notify_done(*c.task);
+  notify_done(c.task);
 }
 
 }  // namespace
@@ -660,7 +660,7 @@ struct pool_engine::impl {
         }
       }
     }
-    notify_done(*task);
+    notify_done(task);
     return true;
   }
 

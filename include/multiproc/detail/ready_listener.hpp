@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -37,7 +38,10 @@ class ready_listener {
 ///
 /// Thread safety: any thread. Lock order: a caller may hold the mutex the
 /// condition is used with while calling add() or notify_all(); the
-/// listener list has a mutex of its own, taken last.
+/// listener list has a mutex of its own, taken last. A notify with no
+/// listener registered takes no lock; that is exact when add() runs under
+/// the condition's mutex after seeing its predicate false, and the notifier
+/// set the predicate under that mutex before notifying (task_record's use).
 class notifying_condition {
  public:
   void notify_one() noexcept {
@@ -71,6 +75,7 @@ class notifying_condition {
   void add(ready_listener& listener, std::size_t token) {
     std::lock_guard lock(listeners_mutex_);
     listeners_.emplace_back(&listener, token);
+    registered_.store(listeners_.size(), std::memory_order_release);
   }
   /// Undoes add(); a pair that is not registered is ignored. Once it
   /// returns, `listener` is not being called from here and will not be.
@@ -79,10 +84,13 @@ class notifying_condition {
     auto it = std::find(listeners_.begin(), listeners_.end(),
                         std::pair(&listener, token));
     if (it != listeners_.end()) listeners_.erase(it);
+    registered_.store(listeners_.size(), std::memory_order_release);
   }
 
  private:
   void notify_listeners() noexcept {
+    // Nearly every pool task has no listener: its notify costs no lock.
+    if (registered_.load(std::memory_order_acquire) == 0) return;
     std::lock_guard lock(listeners_mutex_);
     for (auto& [listener, token] : listeners_) listener->notify(token);
   }
@@ -90,6 +98,7 @@ class notifying_condition {
   std::condition_variable cv_;
   std::mutex listeners_mutex_;
   std::vector<std::pair<ready_listener*, std::size_t>> listeners_;
+  std::atomic<std::size_t> registered_{0};  // listeners_.size()
 };
 
 }  // namespace multiproc::inline v0::detail

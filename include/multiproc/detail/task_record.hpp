@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,6 +36,21 @@ enum class task_outcome {
   broken,     // the pool's initializer failed; see message
 };
 
+struct task_record;
+
+/// Told once a task's outcome is set: how map and imap count and collect
+/// their tasks. One listener serves every task of a call (a callable per
+/// task was an allocation each). Called on the dispatcher thread, or on
+/// the thread of cancel() or submit() when the outcome is decided there,
+/// with no lock held; it must be quick and never runs user code.
+class task_done_listener {
+ public:
+  virtual void task_done(const std::shared_ptr<task_record>& task) noexcept = 0;
+
+ protected:
+  ~task_done_listener() = default;
+};
+
 /// One task, shared by the engine and the future that reads it.
 struct task_record {
   // Set at submission, then read only.
@@ -57,9 +71,11 @@ struct task_record {
   /// Whether the worker measures it (future::usage()); map chunks, whose
   /// usage nobody can ask for, are not.
   bool measure_usage = false;
-  /// Called on the dispatcher thread after the outcome is set, with no lock
-  /// held. Used by map/imap to count and collect; never user code.
-  std::function<void()> on_done;
+  /// How many of the caller's items it carries: a map chunk's count, 1
+  /// for submit().
+  std::size_t items = 1;
+  /// Told after the outcome is set (map and imap; none for submit()).
+  std::shared_ptr<task_done_listener> on_done;
 
   // The outcome. Guarded by `mutex`; `done` is notified when it is set.
   // `done` also tells the ready_listeners of multiproc::wait() and
