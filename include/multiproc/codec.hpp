@@ -80,6 +80,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -117,7 +118,16 @@ class encoder {
 
   /// Appends `size` raw bytes. Python: file.write(data).
   /// Errors: std::bad_alloc; what the sink throws.
-  void write_bytes(const void* data, std::size_t size);
+  void write_bytes(const void* data, std::size_t size) {
+    // Inline for the codec's common case, a few bytes into a buffer with
+    // room: a call per item was most of a chunked map's encoding time.
+    if (sink_ == nullptr && size <= buffer_.capacity() - buffer_.size()) {
+      const auto* bytes = static_cast<const std::byte*>(data);
+      buffer_.insert(buffer_.end(), bytes, bytes + size);
+      return;
+    }
+    write_bytes_slowly(data, size);
+  }
   /// Appends zero bytes until size() is a multiple of `alignment`, so that
   /// a decoder reading from suitably aligned memory finds the next block
   /// aligned for direct use. Python: no equivalent.
@@ -147,6 +157,8 @@ class encoder {
   void flush();
 
  private:
+  void write_bytes_slowly(const void* data, std::size_t size);
+
   std::vector<std::byte> buffer_;
   std::size_t sent_ = 0;
   sink_function sink_ = nullptr;
@@ -167,11 +179,20 @@ class decoder {
 
   /// Copies the next `size` bytes to `out`. Python: file.read(size).
   /// Errors: codec_error when fewer remain.
-  void read_bytes(void* out, std::size_t size);
+  void read_bytes(void* out, std::size_t size) {
+    if (size == 0) return;  // `out` may be null then
+    std::memcpy(out, read_view(size).data(), size);
+  }
   /// The next `size` bytes, in place (valid as long as the input is).
   /// Python: memoryview slicing.
   /// Errors: codec_error when fewer remain.
-  std::span<const std::byte> read_view(std::size_t size);
+  std::span<const std::byte> read_view(std::size_t size) {
+    // Inline, as encoder::write_bytes: it runs once per decoded item.
+    if (size > remaining()) throw_short_input();
+    std::span<const std::byte> bytes = data_.subspan(position_, size);
+    position_ += size;
+    return bytes;
+  }
   /// Skips what encoder::align wrote. Python: no equivalent.
   /// Errors: codec_error when the padding is missing.
   void align(std::size_t alignment);
@@ -200,6 +221,8 @@ class decoder {
   std::size_t position() const noexcept { return position_; }
 
  private:
+  [[noreturn]] static void throw_short_input();
+
   std::span<const std::byte> data_;
   std::size_t position_ = 0;
 };

@@ -2,7 +2,6 @@
 #include "multiproc/codec.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include "posix/mapping.hpp"
@@ -14,13 +13,9 @@ namespace {
 // that a result made of many small pieces does not sit in memory twice.
 constexpr std::size_t kFlushThreshold = 1 << 20;
 
-[[noreturn]] void throw_short_input() {
-  throw codec_error("multiproc: not enough bytes to decode the value");
-}
-
 }  // namespace
 
-void encoder::write_bytes(const void* data, std::size_t size) {
+void encoder::write_bytes_slowly(const void* data, std::size_t size) {
   if (size == 0) return;
   if (sink_ != nullptr && size >= threshold_) {
     // A large block goes straight from the caller's memory to the sink.
@@ -53,17 +48,8 @@ void encoder::flush() {
   buffer_.clear();
 }
 
-void decoder::read_bytes(void* out, std::size_t size) {
-  if (size == 0) return;
-  std::span<const std::byte> bytes = read_view(size);
-  std::memcpy(out, bytes.data(), size);
-}
-
-std::span<const std::byte> decoder::read_view(std::size_t size) {
-  if (size > remaining()) throw_short_input();
-  std::span<const std::byte> bytes = data_.subspan(position_, size);
-  position_ += size;
-  return bytes;
+void decoder::throw_short_input() {
+  throw codec_error("multiproc: not enough bytes to decode the value");
 }
 
 void decoder::align(std::size_t alignment) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,8 +37,16 @@ static_assert(std::is_same_v<task_entry, remote_entry>,
 template <class Item, class Iterator>
 void write_chunk(encoder& out, Iterator first, std::size_t count) {
   out.write_size(count);
-  for (std::size_t i = 0; i < count; ++i, ++first) {
-    out.write(static_cast<const Item&>(*first));
+  if constexpr (is_block_copyable<Item>() &&
+                std::contiguous_iterator<Iterator> &&
+                std::is_same_v<std::iter_value_t<Iterator>, Item>) {
+    // A block-copyable item is encoded as its bytes: the same bytes as
+    // item by item, in one copy.
+    out.write_bytes(std::to_address(first), count * sizeof(Item));
+  } else {
+    for (std::size_t i = 0; i < count; ++i, ++first) {
+      out.write(static_cast<const Item&>(*first));
+    }
   }
 }
 
