@@ -4,8 +4,6 @@
 // launchers.
 #include "launch/anchor_thread.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
@@ -13,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "launch/per_process.hpp"
 #include "posix/library_thread.hpp"
 
 namespace multiproc::inline v0::detail {
@@ -25,8 +24,6 @@ namespace {
 // thread that lives as long as the process.
 class anchor_thread {
  public:
-  anchor_thread() : owner_(::getpid()) {}
-
   int launch(anchored_start start, const launch_request& request,
              std::unique_ptr<child_handle>& out) noexcept {
     const sigset_t caller_mask = signal_mask_of_this_thread();
@@ -49,19 +46,7 @@ class anchor_thread {
   /// again. After a fork, the child's copy of the anchor has no thread
   /// behind it, so each process makes its own.
   static anchor_thread* instance(int& err) noexcept {
-    static anchor_thread* current = nullptr;
-    // The lock is taken by any thread starting such a child; a fork by
-    // another thread at that moment would copy it locked, and the child's
-    // first such start() would hang. The child re-creates it unlocked
-    // (pthread_atfork: any fork, ours or the user's).
-    static const bool registered = [] {
-      ::pthread_atfork(nullptr, nullptr,
-                       [] { new (&creation_lock()) std::mutex; });
-      return true;
-    }();
-    (void)registered;
-    std::lock_guard lock(creation_lock());
-    if (current == nullptr || current->owner_ != ::getpid()) {
+    return per_process<anchor_thread>::get([&err]() -> anchor_thread* {
       auto* fresh = new (std::nothrow) anchor_thread();
       if (fresh == nullptr) {
         err = ENOMEM;
@@ -78,9 +63,8 @@ class anchor_thread {
         err = ENOMEM;
         return nullptr;
       }
-      current = fresh;  // Never destroyed: outlives exit.
-    }
-    return current;
+      return fresh;
+    });
   }
 
  private:
@@ -107,12 +91,6 @@ class anchor_thread {
     }
   }
 
-  static std::mutex& creation_lock() noexcept {
-    static std::mutex lock;
-    return lock;
-  }
-
-  const pid_t owner_;
   std::mutex mutex_;
   std::condition_variable wake_, done_, queue_ready_;
   job* pending_ = nullptr;

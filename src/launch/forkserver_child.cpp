@@ -28,13 +28,8 @@ using forkserver::request_fd;
 }
 
 std::vector<std::byte> read_memfd(int fd) {
-  std::uint64_t size = 0;
-  if (io::file_size(fd, size) != 0) die("cannot read the start request");
-  std::vector<std::byte> bytes(size);
-  std::size_t got = 0;
-  if (io::pread_full(fd, bytes, 0, got) != 0 || got != size) {
-    die("cannot read the start request");
-  }
+  std::vector<std::byte> bytes;
+  if (io::read_whole_file(fd, bytes) != 0) die("cannot read the start request");
   return bytes;
 }
 

@@ -21,14 +21,13 @@
 
 #include "launch/anchor_thread.hpp"
 #include "launch/exec_bootstrap.hpp"
-#include "launch/kernel_child.hpp"
 #include "launch/launcher.hpp"
+#include "launch/per_process.hpp"
+#include "launch/spawn_self.hpp"
 #include "multiproc/errors.hpp"
 #include "posix/fd_passing.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/sys.hpp"
-
-extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace multiproc::inline v0::detail {
 namespace {
@@ -39,21 +38,6 @@ constexpr auto kReadyWait = std::chrono::seconds(120);
 constexpr auto kReplyWait = std::chrono::seconds(60);
 // The server's socket end in the server.
 constexpr int kServerSocketFd = 3;
-
-struct spawn_file_actions {
-  posix_spawn_file_actions_t value;
-  bool made = false;
-  ~spawn_file_actions() {
-    if (made) ::posix_spawn_file_actions_destroy(&value);
-  }
-};
-struct spawn_attributes {
-  posix_spawnattr_t value;
-  bool made = false;
-  ~spawn_attributes() {
-    if (made) ::posix_spawnattr_destroy(&value);
-  }
-};
 
 int spawn_server_process(int server_end, std::unique_ptr<child_handle>& out) {
   // Above the number it takes in the server: dup2 onto itself would keep
@@ -94,29 +78,10 @@ int spawn_server_process(int server_end, std::unique_ptr<child_handle>& out) {
   }
   if (err != 0) return err;
 
-  const pid_t self = ::getpid();
-  const std::string marker =
-      std::string(kExecMarker) + "=" + forkserver::kServerMarkerPrefix +
-      std::to_string(kServerSocketFd) + ":" + std::to_string(self);
-  const std::size_t prefix = std::strlen(kExecMarker) + 1;
-  std::vector<char*> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (std::strncmp(*e, marker.c_str(), prefix) != 0) env.push_back(*e);
-  }
-  env.push_back(const_cast<char*>(marker.c_str()));
-  env.push_back(nullptr);
-  static char self_path[] = "/proc/self/exe";
-  char* fallback_argv[] = {self_path, nullptr};
-  char* const* argv = program_arguments();
-  if (argv == nullptr || argv[0] == nullptr) argv = fallback_argv;
-
-  std::unique_ptr<kernel_child> handle(new (std::nothrow) kernel_child(self));
-  if (!handle) return ENOMEM;
-  pid_t pid = 0;
-  err = sys::posix_spawn(&pid, self_path, &actions.value, &attributes.value,
-                         argv, env.data());
-  if (err != 0) return err;
-  return hold_new_child(pid, std::move(handle), out);
+  const std::string marker = forkserver::kServerMarkerPrefix +
+                             std::to_string(kServerSocketFd) + ":" +
+                             std::to_string(::getpid());
+  return spawn_self(actions, attributes, marker, out);
 }
 
 // On the anchor thread (or the main thread): the server arms its
@@ -133,9 +98,6 @@ int spawn_server_anchored(const launch_request& request, const sigset_t*,
 
 class client {
  public:
-  client() noexcept : owner_(::getpid()) {}
-
-  pid_t owner() const noexcept { return owner_; }
   std::mutex& mutex() noexcept { return mutex_; }
 
   /// Under the mutex: a running server, spawned if needed (not waited for).
@@ -277,7 +239,6 @@ class client {
     server_.reset();
   }
 
-  const pid_t owner_;
   std::mutex mutex_;
   std::unique_ptr<child_handle> server_;  // its kernel_child: we reap it
   unique_fd socket_;
@@ -286,30 +247,13 @@ class client {
   gid_t gid_ = 0;
 };
 
-std::mutex& creation_lock() noexcept {
-  static std::mutex lock;
-  return lock;
-}
-
 // This process's client. A fork child's copy belongs to its parent (its
 // socket talks to the parent's server, its mutex may be held by a thread
-// that does not exist here): it is abandoned, never destroyed, and the
-// child makes its own.
+// that does not exist here): it is abandoned, and the child makes its own.
+// Never destroyed: the server must outlive exit.
 client* instance() noexcept {
-  static client* current = nullptr;
-  static const bool registered = [] {
-    ::pthread_atfork(nullptr, nullptr,
-                     [] { new (&creation_lock()) std::mutex; });
-    return true;
-  }();
-  (void)registered;
-  std::lock_guard lock(creation_lock());
-  if (current == nullptr || current->owner() != ::getpid()) {
-    auto* fresh = new (std::nothrow) client();
-    if (fresh == nullptr) return nullptr;
-    current = fresh;  // never destroyed: the server must outlive exit
-  }
-  return current;
+  return per_process<client>::get(
+      []() -> client* { return new (std::nothrow) client(); });
 }
 
 }  // namespace

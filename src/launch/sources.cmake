@@ -17,4 +17,5 @@ target_sources(multiproc PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/kernel_child.cpp
   ${CMAKE_CURRENT_LIST_DIR}/launcher_for.cpp
   ${CMAKE_CURRENT_LIST_DIR}/portable_request.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/spawn_launcher.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/spawn_launcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/spawn_self.cpp)

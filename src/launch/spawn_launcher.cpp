@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -20,8 +19,8 @@
 
 #include "launch/anchor_thread.hpp"
 #include "launch/exec_bootstrap.hpp"
-#include "launch/kernel_child.hpp"
 #include "launch/launcher.hpp"
+#include "launch/spawn_self.hpp"
 #include "posix/io.hpp"
 #include "posix/library_thread.hpp"
 #include "posix/mapping.hpp"
@@ -29,26 +28,8 @@
 #include "posix/sys.hpp"
 #include "posix/unique_fd.hpp"
 
-extern char** environ;  // NOLINT(readability-redundant-declaration)
-
 namespace multiproc::inline v0::detail {
 namespace {
-
-// RAII for the two posix_spawn objects, which must be destroyed once made.
-struct spawn_actions {
-  posix_spawn_file_actions_t value;
-  bool made = false;
-  ~spawn_actions() {
-    if (made) ::posix_spawn_file_actions_destroy(&value);
-  }
-};
-struct spawn_attributes {
-  posix_spawnattr_t value;
-  bool made = false;
-  ~spawn_attributes() {
-    if (made) ::posix_spawnattr_destroy(&value);
-  }
-};
 
 int write_bootstrap(const std::vector<std::byte>& bytes, unique_fd& out) {
   if (int err = mapping::create_memfd("multiproc-exec-request", out)) {
@@ -91,7 +72,7 @@ int spawn(const launch_request& request, const sigset_t* mask,
   }
   if (int err = copy_above(boot.get(), boot_fd + 1, boot_copy)) return err;
 
-  spawn_actions actions;
+  spawn_file_actions actions;
   if (int err = ::posix_spawn_file_actions_init(&actions.value)) return err;
   actions.made = true;
   // stdin is /dev/null as in Part 1; a passed fd 0 is placed after it.
@@ -125,30 +106,8 @@ int spawn(const launch_request& request, const sigset_t* mask,
   if (err == 0) err = ::posix_spawnattr_setflags(&attributes.value, flags);
   if (err != 0) return err;
 
-  // The environment, with the marker (a stale one from our own start
-  // replaced) that tells the copy it is a child.
-  const std::string marker =
-      std::string(kExecMarker) + "=" + std::to_string(boot_fd);
-  const std::size_t prefix = std::strlen(kExecMarker) + 1;
-  std::vector<char*> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    if (std::strncmp(*e, marker.c_str(), prefix) != 0) env.push_back(*e);
-  }
-  env.push_back(const_cast<char*>(marker.c_str()));
-  env.push_back(nullptr);
-  static char self_path[] = "/proc/self/exe";
-  char* fallback_argv[] = {self_path, nullptr};
-  char* const* argv = program_arguments();
-  if (argv == nullptr || argv[0] == nullptr) argv = fallback_argv;
-
-  const pid_t parent = ::getpid();
-  std::unique_ptr<kernel_child> handle(new (std::nothrow) kernel_child(parent));
-  if (!handle) return ENOMEM;
-  pid_t pid = 0;
-  err = sys::posix_spawn(&pid, self_path, &actions.value, &attributes.value,
-                         argv, env.data());
-  if (err != 0) return err;
-  return hold_new_child(pid, std::move(handle), out);
+  // The marker tells the copy it is a child, and where its request is.
+  return spawn_self(actions, attributes, std::to_string(boot_fd), out);
 }
 
 // On the anchor thread or the caller's: never throws.

@@ -20,6 +20,7 @@
 #include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
 #include "mpi/relay_records.hpp"
+#include "mpi/sends.hpp"
 #include "multiproc/detail/remote_call.hpp"
 #include "pool/initializer_bytes.hpp"
 #include "pool/wire.hpp"
@@ -62,11 +63,6 @@ struct hosted_worker {
   std::uint32_t awaiting = 0;
 };
 
-struct in_flight_send {
-  std::vector<std::byte> bytes;
-  MPI_Request request = MPI_REQUEST_NULL;
-};
-
 class agent_server {
  public:
   agent_server(MPI_Comm comm, int rank, std::chrono::microseconds spin)
@@ -81,7 +77,7 @@ class agent_server {
       if (stopping_) break;
       worked = poll_workers(clock::now()) || worked;
       worked = send_up() || worked;
-      worked = test_sends() || worked;
+      worked = forget_finished_sends(sends_) || worked;
       if (worked) {
         spin_until = clock::now() + spin_;
         nap = kFirstNap;
@@ -322,29 +318,11 @@ class agent_server {
 
   // --- to rank 0 -------------------------------------------------------
 
-  // The request is completed by test_sends(), or cancelled in shut_down()
-  // (the checker cannot see that):
-  // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
   bool send_up() {
     if (up_.empty()) return false;
-    sends_.push_back({std::move(up_), MPI_REQUEST_NULL});
+    post_send(sends_, std::move(up_), 0, kTagToClient, comm_);
     up_ = {};
-    in_flight_send& send = sends_.back();
-    // TODO(issue 14): split messages over 2 GiB (MPI's int count).
-    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE,
-              0, kTagToClient, comm_, &send.request);
     return true;
-  }
-  // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
-
-  bool test_sends() {
-    const std::size_t before = sends_.size();
-    std::erase_if(sends_, [](in_flight_send& send) {
-      int done = 0;
-      MPI_Test(&send.request, &done, MPI_STATUS_IGNORE);
-      return done != 0;
-    });
-    return sends_.size() != before;
   }
 
   // Rank 0's world has ended: no worker may outlive its agent.

@@ -90,29 +90,10 @@ bool client_relay::send_posted() {
       outbox_[rank] = {};
     }
   }
-  // Each request is completed by test_sends(), which the thread runs until
-  // none is left (the checker cannot see that):
-  // NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
   for (auto& [rank, bytes] : batches) {
-    // TODO(issue 14): split messages over 2 GiB (MPI's int count).
-    sends_.push_back({std::move(bytes), MPI_REQUEST_NULL});
-    in_flight_send& send = sends_.back();
-    MPI_Isend(send.bytes.data(), static_cast<int>(send.bytes.size()), MPI_BYTE,
-              rank, kTagToAgent, comm_, &send.request);
+    post_send(sends_, std::move(bytes), rank, kTagToAgent, comm_);
   }
   return !batches.empty();
-  // NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
-}
-
-// Forgets the sends MPI has finished with. Returns whether any finished.
-bool client_relay::test_sends() {
-  const std::size_t before = sends_.size();
-  std::erase_if(sends_, [](in_flight_send& send) {
-    int done = 0;
-    MPI_Test(&send.request, &done, MPI_STATUS_IGNORE);
-    return done != 0;
-  });
-  return sends_.size() != before;
 }
 
 bool client_relay::receive_arrived() {
@@ -169,7 +150,7 @@ void client_relay::run() {
   for (;;) {
     const bool sent = send_posted();
     bool worked = sent;
-    worked = test_sends() || worked;
+    worked = forget_finished_sends(sends_) || worked;
     worked = receive_arrived() || worked;
     if (worked) {
       // After a send, an answer is due: wait for it spinning, for longer

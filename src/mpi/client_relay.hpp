@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "mpi/relay_records.hpp"
+#include "mpi/sends.hpp"
 #include "pool/wire.hpp"
 #include "posix/unique_fd.hpp"
 
@@ -75,17 +76,11 @@ class client_relay {
   std::uint32_t next_pool_number();
 
  private:
-  struct in_flight_send {
-    std::vector<std::byte> bytes;
-    MPI_Request request = MPI_REQUEST_NULL;
-  };
-
   void run();
   bool send_posted();
   bool receive_arrived();
   void handle_record(int rank, const record_header& header,
                      std::span<const std::byte> payload);
-  bool test_sends();
 
   MPI_Comm comm_;
   std::chrono::microseconds spin_;

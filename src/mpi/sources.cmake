@@ -9,4 +9,5 @@ target_sources(multiproc_mpi PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/mpi_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/poll_wait.cpp
   ${CMAKE_CURRENT_LIST_DIR}/remote_worker.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sends.cpp
   ${CMAKE_CURRENT_LIST_DIR}/world.cpp)

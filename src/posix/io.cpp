@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <new>
+#include <stdexcept>
 
 #include "posix/sys.hpp"
 
@@ -48,6 +50,21 @@ int pread_full(int fd, std::span<std::byte> data, std::uint64_t offset,
     got += static_cast<std::size_t>(n);
   }
   return 0;
+}
+
+int read_whole_file(int fd, std::vector<std::byte>& out) noexcept {
+  std::uint64_t size = 0;
+  if (int err = file_size(fd, size)) return err;
+  try {
+    out.assign(size, std::byte{0});
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;
+  } catch (const std::length_error&) {
+    return ENOMEM;
+  }
+  std::size_t got = 0;
+  if (int err = pread_full(fd, out, 0, got)) return err;
+  return got == size ? 0 : EIO;
 }
 
 int read_some(int fd, std::span<std::byte> data, std::size_t& got) noexcept {

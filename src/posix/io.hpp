@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "posix/unique_fd.hpp"
 
@@ -54,6 +55,11 @@ int send_some(int fd, std::span<const std::byte> data, int flags,
 
 /// The size of the file behind `fd` (fstat(2)).
 int file_size(int fd, std::uint64_t& size) noexcept;
+
+/// The whole file behind `fd` (a memfd, say), from offset 0: file_size(),
+/// then pread_full(). EIO when it ends short of its size, ENOMEM when the
+/// buffer cannot be had.
+int read_whole_file(int fd, std::vector<std::byte>& out) noexcept;
 
 /// ftruncate(2), retried on EINTR.
 int truncate(int fd, off_t length) noexcept;
