@@ -255,8 +255,7 @@ class completion_queue {
 
  private:
   struct feeding final : task_done_listener {
-    explicit feeding(const std::shared_ptr<completion_queue>& to)
-        : queue(to) {}
+    explicit feeding(const std::shared_ptr<completion_queue>& to) : queue(to) {}
     void task_done(const std::shared_ptr<task_record>& task) noexcept override {
       if (auto q = queue.lock()) q->push(task);
     }
