@@ -388,8 +388,11 @@ class lazy_map {
 
   // Chunks in flight per worker: enough to keep every worker's pipeline
   // full of tiny tasks (a round trip per chunk otherwise limits imap), few
-  // enough that the input is read only a bounded way ahead.
-  static constexpr std::size_t kReadAheadPerWorker = 16;
+  // enough that the input is read only a bounded way ahead. As many as a
+  // worker's slot page holds (wire::kSlotsPerWorker): refilled at half, 16
+  // left workers idle between refills (imap c1 231 k tasks/s against 383 k
+  // with 32, and 64 gained nothing more).
+  static constexpr std::size_t kReadAheadPerWorker = 32;
 
   yielded& current() {
     if (error_) std::rethrow_exception(error_);
