@@ -110,6 +110,14 @@ int run_child(mp::process_options options, void (*fn)(int), int arg) {
   return *child.exitcode();
 }
 
+// In a fork child of a process whose forkserver runs: 0 when a forkserver
+// start works here and was served by a server of this process's own.
+void start_under_forkserver_in_fork_child(int parents_server) {
+  if (run_child(under_forkserver(), exit_with, 6) != 6) mp::exit(30);
+  const pid_t mine = mp::detail::forkserver_pid();
+  mp::exit(mine > 0 && mine != static_cast<pid_t>(parents_server) ? 0 : 31);
+}
+
 TEST(StartForkserver, ServerIsNotAnActiveChildAndNeverAZombie) {
   EXPECT_EQ(run_child(under_forkserver(), exit_with, 3), 3);
   const pid_t server = mp::detail::forkserver_pid();
@@ -216,6 +224,20 @@ TEST(StartForkserver, ServerKilledMidFlight) {
   EXPECT_EQ(run_child(under_forkserver(), exit_with, 5), 5);
   EXPECT_NE(mp::detail::forkserver_pid(), server);
   EXPECT_TRUE(mp::active_children().empty());
+}
+
+TEST(StartForkserver, AForkChildStartsAServerOfItsOwn) {
+  // The client is per process: a fork child's copy (its socket talks to
+  // the parent's server) is abandoned and the child makes its own.
+  ASSERT_EQ(run_child(under_forkserver(), exit_with, 5), 5);
+  const pid_t server = mp::detail::forkserver_pid();
+  ASSERT_GT(server, 0);
+  mp::process_options forked;
+  forked.start_method = mp::start_method::fork;
+  EXPECT_EQ(run_child(forked, start_under_forkserver_in_fork_child,
+                      static_cast<int>(server)),
+            0);
+  EXPECT_EQ(mp::detail::forkserver_pid(), server);
 }
 
 TEST(StartForkserver, ServerLostMidRequestLeavesTheStartUnstarted) {
