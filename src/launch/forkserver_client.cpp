@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "launch/anchor_thread.hpp"
-#include "launch/exec_bootstrap.hpp"
 #include "launch/launcher.hpp"
 #include "launch/per_process.hpp"
 #include "launch/spawn_self.hpp"
