@@ -382,7 +382,6 @@ class lazy_map {
   struct pending {
     std::shared_ptr<task_record> task;
     std::size_t first;  // index of its first item (of the input's error)
-    std::size_t items;
     std::exception_ptr input_error;
   };
 
@@ -450,7 +449,7 @@ class lazy_map {
     task->items = count;
     if constexpr (!Ordered) task->on_done = feeder_;
     engine_->submit(task);
-    window_.push_back({std::move(task), next_index_, count, nullptr});
+    window_.push_back({std::move(task), next_index_, nullptr});
     next_index_ += count;
     total_ += count;
   }
@@ -468,7 +467,7 @@ class lazy_map {
       if (!items.empty()) submit_chunk(items);
       if (error) {
         // The input's error takes its place in the sequence.
-        window_.push_back({nullptr, next_index_, 0, std::move(error)});
+        window_.push_back({nullptr, next_index_, std::move(error)});
         ++next_index_;
       }
     }
@@ -517,9 +516,9 @@ class lazy_map {
       }
       const task_record& task = *next.task;
       task.wait_until(std::nullopt);
-      report_progress(task, next.items);
+      report_progress(task);
       if constexpr (Outcomes) {
-        append_outcomes<R>(task, next.first, next.items, results_);
+        append_outcomes<R>(task, next.first, task.items, results_);
       } else if (task.outcome == task_outcome::value) {
         results_ = decode<std::vector<R>>(task.payload);
       } else {
@@ -532,9 +531,9 @@ class lazy_map {
     }
   }
 
-  void report_progress(const task_record& task, std::size_t items) {
+  void report_progress(const task_record& task) {
     if (!options_.progress || !ran_to_an_end(task)) return;
-    done_ += items;
+    done_ += task.items;
     options_.progress(done_, total_);
   }
 
