@@ -50,7 +50,26 @@ std::string shout(std::string s) {
 int g_initialized = 0;
 int read_initialized(int) { return g_initialized; }
 
+// Trivially copyable, with a codec of its own: each item must go through
+// it, not be copied as raw bytes with the rest of its chunk.
+struct doubled_on_the_wire {
+  int value;
+};
+int g_doubled_encodes = 0;
+int value_of(doubled_on_the_wire item) { return item.value; }
+
 }  // namespace
+
+template <>
+struct multiproc::codec<doubled_on_the_wire> {
+  static void encode(encoder& out, const doubled_on_the_wire& item) {
+    ++g_doubled_encodes;
+    out.write(item.value * 2);
+  }
+  static doubled_on_the_wire decode(decoder& in) {
+    return {in.read<int>() / 2};
+  }
+};
 
 TEST(PoolSubmit, ReturnsTheValue) {
   mp::pool workers(with_processes(2));
@@ -87,6 +106,19 @@ TEST(PoolSubmit, ExceptionComesBackAsItsOwnType) {
 TEST(PoolDefaults, ProcessesDefaultToCpuCount) {
   mp::pool workers;
   EXPECT_EQ(workers.processes(), mp::cpu_count());
+}
+
+TEST(PoolMap, AUserCodecEncodesEachItemOfAChunk) {
+  mp::pool workers(with_processes(2));
+  std::vector<doubled_on_the_wire> inputs;
+  for (int i = 0; i < 40; ++i) inputs.push_back({i});
+  g_doubled_encodes = 0;
+  auto values = workers.map(value_of, inputs, {.chunksize = 8});
+  EXPECT_EQ(g_doubled_encodes, 40);
+  ASSERT_EQ(values.size(), 40U);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(values[static_cast<std::size_t>(i)], i);
+  }
 }
 
 TEST(PoolMap, ResultsInInputOrder) {
