@@ -6,10 +6,11 @@
 
 #include <pthread.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include <mutex>
 #include <new>
+
+#include "posix/this_pid.hpp"
 
 namespace multiproc::inline v0::detail {
 
@@ -23,11 +24,12 @@ class per_process {
   static T* get(Make make) noexcept {
     reset_lock_in_fork_children();
     std::lock_guard lock(creation_lock());
-    if (current_ == nullptr || owner_ != ::getpid()) {
+    const pid_t me = this_pid();
+    if (current_ == nullptr || owner_ != me) {
       T* fresh = make();
       if (fresh == nullptr) return nullptr;
       current_ = fresh;
-      owner_ = ::getpid();
+      owner_ = me;
     }
     return current_;
   }
