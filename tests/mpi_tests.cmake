@@ -36,6 +36,15 @@ endif()
 # Without a launcher: one rank, local workers.
 multiproc_add_mpi_test(mpi.world_no_launcher 1 $<TARGET_FILE:mpi_world_test>)
 
+add_executable(mpi_local_workers_test mpi/mpi_local_workers_test.cpp)
+target_link_libraries(mpi_local_workers_test PRIVATE multiproc::mpi
+  GTest::gtest)
+multiproc_set_warnings(mpi_local_workers_test)
+multiproc_add_mpi_test(mpi.local_workers_np4 4 ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 4 $<TARGET_FILE:mpi_local_workers_test>)
+multiproc_add_mpi_test(mpi.local_workers_no_launcher 1
+  $<TARGET_FILE:mpi_local_workers_test>)
+
 add_executable(mpi_refusal_helper mpi/mpi_refusal_helper.cpp)
 add_executable(mpi_refusal_other_helper mpi/mpi_refusal_helper.cpp)
 target_compile_definitions(mpi_refusal_other_helper PRIVATE

@@ -73,7 +73,7 @@ void agent_main(MPI_Comm comm, int rank,
             kTagAnswer, comm, &sent);
 
   if (answer.same_executable) {
-    serve_agent(comm, rank, options.spin, client_modules);
+    serve_agent(comm, rank, options.spin, table);
   } else {
     // A refused agent waits for stop too, so that every rank finalizes.
     receive_from_client(comm, kTagStop, options.spin);

@@ -35,14 +35,6 @@ using clock = std::chrono::steady_clock;
 constexpr auto kFirstNap = std::chrono::microseconds(20);
 constexpr auto kLongestNap = std::chrono::microseconds(1000);
 
-// The handshake's map of rank 0's modules, for the workers' translation
-// (set_peer_code_translation takes a plain function).
-const remote::module_map* client_modules_of_workers = nullptr;
-
-code_ref from_client(code_ref ref) {
-  return client_modules_of_workers->to_local(ref);
-}
-
 bool is_result(wire::frame_kind kind) {
   return kind == wire::frame_kind::value ||
          kind == wire::frame_kind::exception ||
@@ -50,9 +42,10 @@ bool is_result(wire::frame_kind kind) {
          kind == wire::frame_kind::timed_out;
 }
 
-// One mpi::pool as this agent hosts it: what its workers run first.
+// One mpi::pool as this agent hosts it, while it has workers here.
 struct hosted_pool {
-  multiproc::pool_initializer initializer;  // each worker runs it on its copy
+  multiproc::pool_initializer initializer;  // what each worker runs first
+  std::shared_ptr<worker_backend> backend;  // this pool's workers' source
 };
 
 // One remote worker's local process.
@@ -65,8 +58,12 @@ struct hosted_worker {
 
 class agent_server {
  public:
-  agent_server(MPI_Comm comm, int rank, std::chrono::microseconds spin)
-      : comm_(comm), rank_(rank), spin_(spin) {}
+  agent_server(MPI_Comm comm, int rank, std::chrono::microseconds spin,
+               std::vector<std::byte> client_modules)
+      : comm_(comm),
+        rank_(rank),
+        spin_(spin),
+        client_modules_(std::move(client_modules)) {}
 
   void run() {
     use_exact_naps();
@@ -160,6 +157,7 @@ class agent_server {
           w.proc->reap();
         }
         workers_.erase(it);
+        forget_pool_if_unused(header.pool);
         break;
       default:
         break;
@@ -168,31 +166,21 @@ class agent_server {
 
   void spawn(const record_header& header, std::span<const std::byte> payload) {
     auto [pool_it, fresh] = pools_.try_emplace(header.pool);
+    hosted_pool& pool = pool_it->second;
     if (fresh) {
-      // Decoded here, run in each worker: its code names resolve through
-      // the handshake's translation of rank 0's numbering.
-      std::function<void()> user = decode_initializer_bytes(
+      // Run in each worker, which resolves rank 0's code names itself
+      // (local_workers.hpp).
+      pool.initializer = local_worker_initializer(
+          rank_, client_modules_,
           std::vector<std::byte>(payload.begin(), payload.end()));
-      pool_it->second.initializer = [rank = rank_, user = std::move(user)] {
-        prepare_pool_worker(rank);
-        client_modules_of_workers_ready();
-        if (user) user();
-      };
+      pool.backend = local_worker_backend();
     }
     hosted_worker& w = workers_[worker_key(header.pool, header.worker)];
     w.pool = header.pool;
-    worker_spawn_args args{&pool_it->second.initializer,
-                           header.arg,
-                           signal_mask_of_this_thread(),
-                           true,
-                           {}};
-    for (const auto& [key, other] : workers_) {
-      if (!other.proc) continue;
-      args.foreign_fds.push_back(other.proc->channel());
-      args.foreign_fds.push_back(other.proc->death_fd());
-    }
+    worker_spawn_args args{
+        &pool.initializer, header.arg, signal_mask_of_this_thread(), true, {}};
     try {
-      w.proc = spawn_local_worker(std::move(args));
+      w.proc = pool.backend->spawn(std::move(args));
     } catch (const std::exception&) {
       // The OS refused: rank 0 hears of a worker that died at once (exit
       // code 1, as a worker that cannot start), and tries again.
@@ -200,8 +188,18 @@ class agent_server {
     }
   }
 
-  static void client_modules_of_workers_ready() {
-    set_peer_code_translation(&from_client);
+  // A pool none of whose workers is left here: drops what its back end
+  // started ahead. A later spawn for it (a replacement after its last
+  // worker was forgotten) brings it back, since each carries the
+  // initializer.
+  void forget_pool_if_unused(std::uint32_t pool) {
+    for (const auto& [key, w] : workers_) {
+      if (w.pool == pool) return;
+    }
+    auto it = pools_.find(pool);
+    if (it == pools_.end()) return;
+    it->second.backend->retire();
+    pools_.erase(it);
   }
 
   void pass_frames(hosted_worker& w, std::span<const std::byte> frames) {
@@ -334,6 +332,8 @@ class agent_server {
       if (w.proc) w.proc->reap();
     }
     workers_.clear();
+    for (auto& [number, pool] : pools_) pool.backend->retire();
+    pools_.clear();
     // Rank 0 no longer listens: what it did not take is withdrawn.
     for (auto& send : sends_) {
       int done = 0;
@@ -349,6 +349,7 @@ class agent_server {
   MPI_Comm comm_;
   int rank_;
   std::chrono::microseconds spin_;
+  std::vector<std::byte> client_modules_;  // rank 0's table, for the workers
   bool stopping_ = false;
   std::map<std::uint64_t, hosted_worker> workers_;
   std::unordered_map<std::uint32_t, hosted_pool> pools_;
@@ -363,9 +364,8 @@ class agent_server {
 }  // namespace
 
 void serve_agent(MPI_Comm comm, int rank, std::chrono::microseconds spin,
-                 const remote::module_map& client_modules) {
-  client_modules_of_workers = &client_modules;
-  agent_server(comm, rank, spin).run();
+                 std::vector<std::byte> client_modules) {
+  agent_server(comm, rank, spin, std::move(client_modules)).run();
 }
 
 }  // namespace multiproc::inline v0::detail::mpi

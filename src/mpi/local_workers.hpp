@@ -1,47 +1,42 @@
 // Where an mpi::pool's local workers come from, on every rank: THE one
-// place they are made, and what each runs first. Today a local worker is a
-// fork of its rank, made after MPI_Init, which Open MPI 4.1 tolerates as
-// long as the child never calls MPI (workers do not; see README, "MPI").
-// Part 5a points these at the rank's forkserver, started before MPI_Init,
-// so that no worker inherits MPI's state.
+// place they are made, and what each runs first. A local worker is a child
+// of its rank's forkserver, which world's constructor started before
+// MPI_Init (API.md Half B, "Tasks never run in a rank"): it inherits none
+// of MPI's state (its fds, shared memory, progress threads and fault
+// handlers), and none of its rank's memory either, only what the program
+// built before the world line.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
+#include <vector>
 
-#include "multiproc/detail/pool_engine.hpp"
-#include "multiproc/mpi.hpp"
-#include "multiproc/pool.hpp"
+#include "multiproc/pool_initializer.hpp"
 #include "pool/worker_backend.hpp"
 
 namespace multiproc::inline v0::detail::mpi {
 
-/// The options of a plain local pool standing for an mpi::pool of a world
-/// without agents (rank 0's workers run every task).
+/// What every local worker of an mpi::pool runs first, as its pool
+/// initializer (portable, so that it travels to the forkserver's child):
+/// records `rank` for current_rank(), raises the worker's oom_score_adj by
+/// 500, makes code named in rank 0's module numbering resolve here when
+/// `client_modules` (remote::encode_modules of rank 0's table) is not empty
+/// (an agent's workers), then runs the user's initializer (bytes of
+/// pool/initializer_bytes.hpp, named in rank 0's numbering; may be empty).
 /// Errors: std::bad_alloc.
-multiproc::pool_options local_worker_options(
-    const multiproc::mpi::world& w, const multiproc::mpi::pool_options& options,
-    int rank);
+multiproc::pool_initializer local_worker_initializer(
+    int rank, std::vector<std::byte> client_modules,
+    std::vector<std::byte> user_initializer);
 
-/// The engine of an mpi::pool: the remote back end with agents, else a
-/// local pool's (local_worker_options).
-/// Errors: usage_error for an initializer that cannot travel (the
-/// contract's text); std::bad_alloc.
-detail::pool_config pool_config_for(
-    const multiproc::mpi::world& w,
-    const multiproc::mpi::pool_options& options);
+/// A back end that starts local workers from this rank's forkserver. One
+/// per pool: it may keep a worker started ahead for that pool's
+/// initializer (pool/worker_standby.hpp).
+/// Errors: std::bad_alloc.
+std::shared_ptr<worker_backend> local_worker_backend();
 
-/// One local worker of an mpi::pool: rank 0's own (client_processes) or
-/// an agent's. Errors: as fork_worker::spawn.
-std::unique_ptr<worker> spawn_local_worker(worker_spawn_args args);
-
-/// Rank 0, in ~world: close() and join() every mpi::pool still alive, as
-/// their destructors would, while the agents still serve them.
-void finish_live_pools() noexcept;
-
-/// First thing in every local worker of an mpi::pool: drops the signal
-/// handlers MPI installed in its rank and records the rank for
-/// current_rank().
-void prepare_pool_worker(int rank) noexcept;
+/// The rank whose worker runs the current task (current_rank()); empty
+/// outside a local worker of an mpi::pool.
+std::optional<int> rank_of_this_worker() noexcept;
 
 }  // namespace multiproc::inline v0::detail::mpi

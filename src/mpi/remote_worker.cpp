@@ -187,7 +187,8 @@ class remote_backend final : public worker_backend {
         counts_(std::make_shared<host_counts>()),
         initializer_(std::move(initializer)),
         max_tasks_per_child_(max_tasks_per_child),
-        pool_(relay_->next_pool_number()) {
+        pool_(relay_->next_pool_number()),
+        local_(local_worker_backend()) {
     counts_->live.assign(hosts.size(), 0);
     counts_->hosts = std::move(hosts);
   }
@@ -198,7 +199,7 @@ class remote_backend final : public worker_backend {
       const int rank = counts_->hosts[host].rank;
       std::unique_ptr<worker> inner;
       if (rank == 0) {
-        inner = spawn_local_worker(std::move(args));
+        inner = local_->spawn(std::move(args));
       } else {
         inner = spawn_remote(rank);
       }
@@ -209,6 +210,8 @@ class remote_backend final : public worker_backend {
       throw;
     }
   }
+
+  void retire() noexcept override { local_->retire(); }
 
  private:
   // The host with the most room left, relative to its share; counted now.
@@ -244,6 +247,7 @@ class remote_backend final : public worker_backend {
   unsigned max_tasks_per_child_;
   std::uint32_t pool_;
   std::uint32_t workers_made_ = 0;
+  std::shared_ptr<worker_backend> local_;  // rank 0's own workers
 };
 
 }  // namespace

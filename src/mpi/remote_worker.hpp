@@ -25,7 +25,7 @@
 
 namespace multiproc::inline v0::detail::mpi {
 
-/// Where a pool's workers go: rank 0 (client_processes, as local forks)
+/// Where a pool's workers go: rank 0 (client_processes, local workers)
 /// and each agent, with as many workers each as `processes` says.
 struct remote_placement {
   struct host {
@@ -37,7 +37,7 @@ struct remote_placement {
 /// The back end of one mpi::pool with agents. Each spawn puts the worker
 /// on the host with the most room left (replacements go where the dead
 /// worker was). Errors: spawn: std::system_error (eventfds, or a local
-/// fork), std::bad_alloc.
+/// worker's start), std::bad_alloc.
 std::shared_ptr<worker_backend> make_remote_backend(
     std::shared_ptr<client_relay> relay,
     std::vector<remote_placement::host> hosts,

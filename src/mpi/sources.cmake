@@ -6,6 +6,7 @@ target_sources(multiproc_mpi PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/client_relay.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_checks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/handshake.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/local_workers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mpi_pool.cpp
   ${CMAKE_CURRENT_LIST_DIR}/poll_wait.cpp
   ${CMAKE_CURRENT_LIST_DIR}/remote_worker.cpp

@@ -10,8 +10,9 @@
 #include "mpi/client_relay.hpp"
 #include "mpi/code_checks.hpp"
 #include "mpi/handshake.hpp"
-#include "mpi/local_workers.hpp"
+#include "mpi/mpi_pool.hpp"
 #include "mpi/protocol.hpp"
+#include "multiproc/context.hpp"
 #include "multiproc/errors.hpp"
 #include "multiproc/mpi.hpp"
 
@@ -63,8 +64,13 @@ world::world(int& argc, char**& argv, world_options options) {
   if (initialized != 0) {
     throw usage_error("multiproc::mpi::world must be created before MPI_Init");
   }
-  // TODO(issue 14, Part 5a): each rank's forkserver starts here, before
-  // MPI_Init, so that no worker inherits MPI's state (start_local_worker).
+  // The guard, and this rank's forkserver, before MPI exists here. An
+  // exec'd copy of the program (the forkserver itself, or a spawn child)
+  // becomes what it was started as on this line, so it never initialises
+  // MPI; every local worker of an mpi::pool is a fork of that server
+  // (local_workers.hpp), so none inherits MPI's fds, shared memory,
+  // threads or fault handlers. Its exec runs while MPI starts.
+  (void)multiproc::get_context(multiproc::start_method::forkserver);
   int provided = MPI_THREAD_SINGLE;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   MPI_Comm_dup(MPI_COMM_WORLD, &library_comm);

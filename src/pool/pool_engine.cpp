@@ -770,8 +770,9 @@ bool pool_engine::join_until(
   return impl_->join_until(deadline);
 }
 
-std::shared_ptr<worker_backend> pool_engine::default_backend() {
-  return process_worker_backend(start_method::fork);
+std::shared_ptr<worker_backend> pool_engine::default_backend(
+    start_method method) {
+  return process_worker_backend(method);
 }
 
 void pool_engine::throw_unless_owner() const { impl_->throw_unless_owner(); }

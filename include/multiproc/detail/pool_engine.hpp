@@ -86,12 +86,13 @@ class pool_engine {
 
   unsigned processes() const { return processes_; }
 
-  /// The fork back end (what a pool_config without one uses under fork),
-  /// for back ends that host such workers among others (multiproc::mpi:
-  /// rank 0's and each agent's local workers). The one way to it from
-  /// outside the core: a shared libmultiproc keeps the back ends hidden.
-  /// Errors: std::bad_alloc.
-  static std::shared_ptr<worker_backend> default_backend();
+  /// The back end a pool_config without one uses under `method`, for back
+  /// ends that host such workers among others (multiproc::mpi: rank 0's
+  /// and each agent's local workers, from the rank's forkserver). The one
+  /// way to it from outside the core: a shared libmultiproc keeps the back
+  /// ends hidden. Errors: std::bad_alloc.
+  static std::shared_ptr<worker_backend> default_backend(
+      multiproc::start_method method);
 
   /// Errors: usage_error("can only use a pool created by current process")
   /// in a process forked from the one that built the pool. Every other
