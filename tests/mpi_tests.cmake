@@ -45,6 +45,21 @@ multiproc_add_mpi_test(mpi.local_workers_np4 4 ${multiproc_mpiexec}
 multiproc_add_mpi_test(mpi.local_workers_no_launcher 1
   $<TARGET_FILE:mpi_local_workers_test>)
 
+# Links the one internal file it tests, as a plain MPI program (2 ranks,
+# about 4.5 GiB of memory between them).
+add_executable(mpi_byte_messages_test mpi/mpi_byte_messages_test.cpp
+  ${PROJECT_SOURCE_DIR}/src/mpi/byte_messages.cpp)
+target_include_directories(mpi_byte_messages_test PRIVATE
+  ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(mpi_byte_messages_test PRIVATE MPI::MPI_CXX)
+target_compile_features(mpi_byte_messages_test PRIVATE cxx_std_20)
+multiproc_set_warnings(mpi_byte_messages_test)
+multiproc_add_mpi_test(mpi.messages_over_2_gib 2 ${multiproc_mpiexec}
+  ${MPIEXEC_NUMPROC_FLAG} 2 $<TARGET_FILE:mpi_byte_messages_test>)
+# 15 s quiet (filling, sending and checking 2 GiB); more under load.
+set_tests_properties(mpi.messages_over_2_gib PROPERTIES TIMEOUT 240
+  LABELS "mpi;slow")
+
 add_executable(mpi_refusal_helper mpi/mpi_refusal_helper.cpp)
 add_executable(mpi_refusal_other_helper mpi/mpi_refusal_helper.cpp)
 target_compile_definitions(mpi_refusal_other_helper PRIVATE

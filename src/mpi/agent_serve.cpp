@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpi/byte_messages.hpp"
 #include "mpi/local_workers.hpp"
 #include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
@@ -110,10 +111,7 @@ class agent_server {
       MPI_Status status;
       MPI_Improbe(0, MPI_ANY_TAG, comm_, &flag, &message, &status);
       if (flag == 0) return any;
-      int count = 0;
-      MPI_Get_count(&status, MPI_BYTE, &count);
-      received_.resize(static_cast<std::size_t>(count));
-      MPI_Mrecv(received_.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+      mrecv_bytes(message, status, received_);
       any = true;
       if (status.MPI_TAG == kTagStop) {
         stopping_ = true;

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <utility>
 
+#include "mpi/byte_messages.hpp"
 #include "mpi/poll_wait.hpp"
 #include "mpi/protocol.hpp"
 #include "posix/io.hpp"
@@ -104,10 +105,7 @@ bool client_relay::receive_arrived() {
     MPI_Status status;
     MPI_Improbe(MPI_ANY_SOURCE, kTagToClient, comm_, &flag, &message, &status);
     if (flag == 0) return any;
-    int count = 0;
-    MPI_Get_count(&status, MPI_BYTE, &count);
-    received_.resize(static_cast<std::size_t>(count));
-    MPI_Mrecv(received_.data(), count, MPI_BYTE, &message, MPI_STATUS_IGNORE);
+    mrecv_bytes(message, status, received_);
     for_each_record(received_, [&](const record_header& header,
                                    std::span<const std::byte> payload) {
       handle_record(status.MPI_SOURCE, header, payload);

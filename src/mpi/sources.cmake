@@ -3,6 +3,7 @@
 target_sources(multiproc_mpi PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/agent_main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/agent_serve.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/byte_messages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client_relay.cpp
   ${CMAKE_CURRENT_LIST_DIR}/code_checks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/handshake.cpp
