@@ -75,6 +75,28 @@ multiproc_add_mpi_test(mpi.refuses_another_executable 4 ${multiproc_mpiexec}
   ${MPIEXEC_NUMPROC_FLAG} 3 $<TARGET_FILE:mpi_refusal_helper> other_executable
   : ${MPIEXEC_NUMPROC_FLAG} 1 $<TARGET_FILE:mpi_refusal_other_helper>
   other_executable)
+# One library, two builds (other code, other build-id) under one file name
+# in two directories; ranks 2-3 load the second.
+foreach(variant a b)
+  add_library(mpi_differing_code_${variant} SHARED
+    mpi/mpi_differing_code.cpp)
+  set_target_properties(mpi_differing_code_${variant} PROPERTIES
+    OUTPUT_NAME mpi_differing_code
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/differing_${variant})
+  add_dependencies(mpi_refusal_helper mpi_differing_code_${variant})
+endforeach()
+target_compile_definitions(mpi_differing_code_b PRIVATE MULTIPROC_DIFFERING_B)
+target_link_libraries(mpi_refusal_helper PRIVATE ${CMAKE_DL_LIBS})
+# -x is Open MPI's way to give each part of an MPMD line its own variable.
+if(multiproc_mpiexec_version MATCHES "Open MPI|OpenRTE")
+  multiproc_add_mpi_test(mpi.refuses_code_in_a_library_that_differs 4
+    ${multiproc_mpiexec} ${MPIEXEC_NUMPROC_FLAG} 2
+    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_a>
+    $<TARGET_FILE:mpi_refusal_helper> differing_library
+    : ${MPIEXEC_NUMPROC_FLAG} 2
+    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_b>
+    $<TARGET_FILE:mpi_refusal_helper> differing_library)
+endif()
 multiproc_add_mpi_test(mpi.refuses_a_world_after_mpi_init 2
   ${multiproc_mpiexec}
   ${MPIEXEC_NUMPROC_FLAG} 2 $<TARGET_FILE:mpi_refusal_helper> after_init)

@@ -3,13 +3,16 @@
 // when both are the contract's; every rank must end with exit code 0, so
 // that mpiexec's exit code is the verdict. Built twice: the second binary
 // (MULTIPROC_OTHER_EXECUTABLE) has another build-id, for the MPMD case.
+#include <dlfcn.h>
 #include <mpi.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <multiproc/mpi.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace mp = multiproc;
 using namespace std::chrono_literals;
@@ -83,6 +86,41 @@ int after_init(int& argc, char**& argv) {
   return status;
 }
 
+// Every rank loads the library MULTIPROC_DIFFERING_LIBRARY names before
+// its world, but ranks 2 and 3 get another build of it (see the CMake
+// MPMD line): a task whose code is there is refused at submit and map,
+// naming the file and the ranks; code in the program still runs.
+int square(int x) { return x * x; }
+
+int differing_library(int& argc, char**& argv) {
+  const char* path = std::getenv("MULTIPROC_DIFFERING_LIBRARY");
+  void* library = path != nullptr ? ::dlopen(path, RTLD_NOW) : nullptr;
+  if (library == nullptr) return expect(false, "the library did not load");
+  mp::mpi::world world(argc, argv);
+  auto* in_library =
+      reinterpret_cast<int (*)(int)>(::dlsym(library, "differing_square"));
+  mp::mpi::pool workers(world, {.processes_per_agent = 1});
+  const std::string expected = std::string("the task's code is in ") + path +
+                               ", which differs on rank 2, 3 (build-id)";
+  int status = 0;
+  try {
+    workers.submit(in_library, 3);
+    status |= expect(false, "a task in the differing library was submitted");
+  } catch (const mp::usage_error& e) {
+    status |= expect(e.what() == expected, e.what());
+  }
+  try {
+    std::vector<int> inputs{1, 2};
+    workers.map(in_library, inputs);
+    status |= expect(false, "a map over the differing library ran");
+  } catch (const mp::usage_error& e) {
+    status |= expect(e.what() == expected, std::string("map: ") + e.what());
+  }
+  status |= expect(workers.submit(&square, 7).get() == 49,
+                   "a task in the program still runs");
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,7 +129,10 @@ int main(int argc, char** argv) {
   if (which == "silent") return silent_rank(argc, argv);
   if (which == "other_executable") return other_executable(argc, argv);
   if (which == "after_init") return after_init(argc, argv);
-  std::fprintf(stderr, "usage: %s late|silent|other_executable|after_init\n",
+  if (which == "differing_library") return differing_library(argc, argv);
+  std::fprintf(stderr,
+               "usage: %s late|silent|other_executable|after_init|"
+               "differing_library\n",
                argv[0]);
   return 2;
 }
