@@ -132,6 +132,10 @@ class agent_server {
       spawn(header, payload);
       return;
     }
+    if (header.op == relay_op::pool_ended) {
+      end_pool(header.pool);
+      return;
+    }
     auto it = workers_.find(key);
     if (it == workers_.end()) return;
     hosted_worker& w = it->second;
@@ -155,7 +159,6 @@ class agent_server {
           w.proc->reap();
         }
         workers_.erase(it);
-        forget_pool_if_unused(header.pool);
         break;
       default:
         break;
@@ -163,6 +166,7 @@ class agent_server {
   }
 
   void spawn(const record_header& header, std::span<const std::byte> payload) {
+    const spawn_payload asked = decode_spawn_payload(payload);
     auto [pool_it, fresh] = pools_.try_emplace(header.pool);
     hosted_pool& pool = pool_it->second;
     if (fresh) {
@@ -170,13 +174,15 @@ class agent_server {
       // (local_workers.hpp).
       pool.initializer = local_worker_initializer(
           rank_, client_modules_,
-          std::vector<std::byte>(payload.begin(), payload.end()));
+          std::vector<std::byte>(asked.initializer.begin(),
+                                 asked.initializer.end()));
       pool.backend = local_worker_backend();
     }
     hosted_worker& w = workers_[worker_key(header.pool, header.worker)];
     w.pool = header.pool;
     worker_spawn_args args{
         &pool.initializer, header.arg, signal_mask_of_this_thread(), true, {}};
+    args.replacement = asked.replacement;
     try {
       w.proc = pool.backend->spawn(std::move(args));
     } catch (const std::exception&) {
@@ -186,14 +192,9 @@ class agent_server {
     }
   }
 
-  // A pool none of whose workers is left here: drops what its back end
-  // started ahead. A later spawn for it (a replacement after its last
-  // worker was forgotten) brings it back, since each carries the
-  // initializer.
-  void forget_pool_if_unused(std::uint32_t pool) {
-    for (const auto& [key, w] : workers_) {
-      if (w.pool == pool) return;
-    }
+  // Its dispatcher has ended, after every worker's death (whose records
+  // came first): nothing more will be started for it here.
+  void end_pool(std::uint32_t pool) {
     auto it = pools_.find(pool);
     if (it == pools_.end()) return;
     it->second.backend->retire();

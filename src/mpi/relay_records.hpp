@@ -18,8 +18,8 @@ namespace multiproc::inline v0::detail::mpi {
 
 enum class relay_op : std::uint32_t {
   // Rank 0 -> agent.
-  /// Start a local worker. arg: max_tasks_per_child; payload: a
-  /// spawn_request.
+  /// Start a local worker. arg: max_tasks_per_child; payload: see
+  /// spawn_payload below.
   spawn = 1,
   /// Payload: wire.hpp frames for the worker, in order.
   frames_down = 2,
@@ -31,6 +31,10 @@ enum class relay_op : std::uint32_t {
   signal = 4,
   /// Rank 0 is done with a dead worker: forget it.
   forget = 5,
+  /// The pool will start no more workers here (its dispatcher has ended):
+  /// drop the one started ahead, if any, and what the agent keeps for the
+  /// pool. worker: unused.
+  pool_ended = 8,
 
   // Agent -> rank 0.
   /// Payload: wire.hpp frames from the worker, in order.
@@ -50,9 +54,31 @@ struct record_header {
 };
 static_assert(sizeof(record_header) == 24);
 
-/// spawn's payload: the pool's initializer as
-/// encode_initializer_bytes() wrote it (pool/initializer_bytes.hpp), its code
-/// in rank 0's numbering; empty for none.
+/// spawn's payload: one byte, 1 when the worker takes the place of one
+/// that ended (worker_spawn_args::replacement: the agent then keeps the
+/// next one started ahead), else 0; then the pool's initializer as
+/// encode_initializer_bytes() wrote it (pool/initializer_bytes.hpp), its
+/// code in rank 0's numbering, empty for none.
+struct spawn_payload {
+  bool replacement = false;
+  std::span<const std::byte> initializer;
+};
+
+inline std::vector<std::byte> encode_spawn_payload(
+    bool replacement, std::span<const std::byte> initializer) {
+  std::vector<std::byte> bytes;
+  bytes.reserve(1 + initializer.size());
+  bytes.push_back(std::byte{replacement ? std::uint8_t{1} : std::uint8_t{0}});
+  bytes.insert(bytes.end(), initializer.begin(), initializer.end());
+  return bytes;
+}
+
+/// Reads what encode_spawn_payload wrote; an empty payload is a first
+/// worker with no initializer.
+inline spawn_payload decode_spawn_payload(std::span<const std::byte> bytes) {
+  if (bytes.empty()) return {};
+  return {bytes[0] != std::byte{0}, bytes.subspan(1)};
+}
 
 /// Appends a record whose payload is `payload`.
 inline void append_record(std::vector<std::byte>& out, relay_op op,

@@ -201,7 +201,7 @@ class remote_backend final : public worker_backend {
       if (rank == 0) {
         inner = local_->spawn(std::move(args));
       } else {
-        inner = spawn_remote(rank);
+        inner = spawn_remote(rank, args.replacement);
       }
       return std::make_unique<placed_worker>(std::move(inner), counts_, host);
     } catch (...) {
@@ -211,7 +211,17 @@ class remote_backend final : public worker_backend {
     }
   }
 
-  void retire() noexcept override { local_->retire(); }
+  void retire() noexcept override {
+    local_->retire();
+    for (const remote_placement::host& host : counts_->hosts) {
+      if (host.rank == 0 || host.processes == 0) continue;
+      try {
+        relay_->post(host.rank, relay_op::pool_ended, pool_, 0, 0);
+      } catch (...) {
+        // bad_alloc: the agent keeps its standby until the world ends.
+      }
+    }
+  }
 
  private:
   // The host with the most room left, relative to its share; counted now.
@@ -232,12 +242,13 @@ class remote_backend final : public worker_backend {
     return best;
   }
 
-  std::unique_ptr<worker> spawn_remote(int rank) {
+  std::unique_ptr<worker> spawn_remote(int rank, bool replacement) {
     auto link = std::make_shared<remote_link>(rank, pool_, ++workers_made_);
     relay_->attach(link);
     auto w = std::make_unique<remote_worker>(relay_, link);
     relay_->post(rank, relay_op::spawn, pool_, link->worker,
-                 max_tasks_per_child_, initializer_);
+                 max_tasks_per_child_,
+                 encode_spawn_payload(replacement, initializer_));
     return w;
   }
 

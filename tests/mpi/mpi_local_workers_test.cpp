@@ -2,11 +2,13 @@
 // in a rank"): on every rank, rank 0 included, from the rank's forkserver,
 // started before MPI_Init. Run under `mpiexec -n 4` and without a launcher.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <multiproc/mpi.hpp>
 #include <string>
@@ -102,6 +104,63 @@ TEST(MpiLocalWorkers, RaiseTheirOomScoreAdjBy500) {
   for (int value : from_every_worker(&my_oom_score_adj)) {
     EXPECT_EQ(value, expected);
   }
+}
+
+int crash() {
+  ::raise(SIGSEGV);
+  return 0;
+}
+int worker_token = 0;  // set by the initializer, in each worker
+void set_token(int token) { worker_token = token; }
+int token_and_rank() {
+  return worker_token * 100 + mp::mpi::current_rank().value_or(-1);
+}
+
+// The processes, ranks and forkservers included, that run this program.
+int copies_of_this_program() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  int count = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc", error)) {
+    const auto exe = std::filesystem::read_symlink(entry.path() / "exe", error);
+    if (!error && exe == self) ++count;
+  }
+  return count;
+}
+
+// Each crash on an agent is replaced there (from the second on, by the
+// worker its forkserver started ahead), with the pool's initializer; once
+// the pool has ended, no worker is left on any rank, the one started
+// ahead included.
+TEST(MpiLocalWorkers, CrashesAreReplacedOnTheAgentAndNothingOutlivesThePool) {
+  if (the_world->agents() == 0) GTEST_SKIP() << "no agents";
+  const int before = copies_of_this_program();
+  {
+    mp::mpi::pool workers(
+        *the_world, {.processes_per_agent = 1, .initializer = {&set_token, 7}});
+    for (int round = 0; round < 4; ++round) {
+      std::vector<mp::future<int>> crashes;
+      for (unsigned i = 0; i < the_world->agents(); ++i) {
+        crashes.push_back(workers.submit(&crash));
+      }
+      for (auto& f : crashes) EXPECT_THROW(f.get(), mp::process_died);
+      std::vector<int> inputs(12, 0);
+      for (int value : workers.map([](int) { return token_and_rank(); }, inputs,
+                                   {.chunksize = 1})) {
+        EXPECT_EQ(value / 100, 7);
+        EXPECT_GE(value % 100, 1);
+      }
+    }
+  }
+  // Past the few milliseconds after which a standby would be started.
+  std::this_thread::sleep_for(200ms);
+  int now = copies_of_this_program();
+  for (int i = 0; i < 100 && now > before; ++i) {
+    std::this_thread::sleep_for(50ms);
+    now = copies_of_this_program();
+  }
+  EXPECT_EQ(now, before);
 }
 
 }  // namespace
