@@ -137,16 +137,21 @@ class agent_server {
       return;
     }
     auto it = workers_.find(key);
+    if (header.op == relay_op::cancel) {
+      // Answered whatever became of the worker: rank 0 waits for it.
+      if (it != workers_.end() && it->second.proc &&
+          header.arg < wire::kSlotsPerWorker) {
+        cancel(it->second, header.arg);
+      }
+      append_record(up_, relay_op::cancel_answered, header.pool, header.worker,
+                    header.arg);
+      return;
+    }
     if (it == workers_.end()) return;
     hosted_worker& w = it->second;
     switch (header.op) {
       case relay_op::frames_down:
         if (w.proc) pass_frames(w, payload);
-        break;
-      case relay_op::cancel:
-        if (w.proc && header.arg < wire::kSlotsPerWorker) {
-          cancel(w, header.arg);
-        }
         break;
       case relay_op::signal:
         if (w.proc) w.proc->signal(static_cast<int>(header.arg));

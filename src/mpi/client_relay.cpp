@@ -137,6 +137,10 @@ void client_relay::handle_record(int rank, const record_header& header,
     link->exitcode = code;
     link->unfinished_slots = header.arg;
     io::eventfd_notify(link->death_event.get());
+    link->answered.notify_all();
+  } else if (header.op == relay_op::cancel_answered) {
+    ++link->cancels_answered;
+    link->answered.notify_all();
   }
 }
 

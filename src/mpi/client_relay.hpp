@@ -52,6 +52,10 @@ struct remote_link {
   bool died = false;
   int exitcode = 0;
   std::uint32_t unfinished_slots = 0;  // relay_op::died's arg
+  /// relay_op::cancel_answered records so far; `answered` is notified at
+  /// each, and at the death.
+  std::uint64_t cancels_answered = 0;
+  std::condition_variable answered;
 };
 
 class client_relay {

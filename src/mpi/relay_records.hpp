@@ -23,9 +23,9 @@ enum class relay_op : std::uint32_t {
   spawn = 1,
   /// Payload: wire.hpp frames for the worker, in order.
   frames_down = 2,
-  /// The dispatcher cancelled the task queued in slot `arg`: drop it if it
-  /// has not started, else kill the worker (API.md: cancel stops a running
-  /// task).
+  /// The dispatcher cancelled the task in slot `arg`: drop it if it has
+  /// not started, else kill the worker (API.md: cancel stops a running
+  /// task); then answer with cancel_answered.
   cancel = 3,
   /// Send signal `arg` to the worker (terminate(), a timeout's kill).
   signal = 4,
@@ -43,6 +43,10 @@ enum class relay_op : std::uint32_t {
   /// tasks had started and not delivered a result (bit per slot); payload:
   /// the exit code (std::int32_t; negative: the signal).
   died = 7,
+  /// The agent has acted on a cancel for slot `arg`: dropped the task, or
+  /// killed its worker, or found it finished (its result may still follow;
+  /// rank 0 drops it, the cancel having claimed the outcome).
+  cancel_answered = 9,
 };
 
 struct record_header {

@@ -16,6 +16,7 @@ namespace multiproc::inline v0::detail::mpi {
 namespace {
 
 using clock = std::chrono::steady_clock;
+constexpr auto kCancelPatience = std::chrono::seconds(10);
 
 class remote_worker final : public worker {
  public:
@@ -35,7 +36,22 @@ class remote_worker final : public worker {
     return mirror_->slots[index];
   }
   void cancel_queued(std::uint32_t index) noexcept override {
-    post_noexcept(relay_op::cancel, index);
+    post_cancel(index);
+  }
+  // Waits, under the pool's lock, for the agent's answer to the cancel:
+  // one round trip, in which the dispatcher waits too. The agent answers
+  // every cancel, so the patience only matters if rank 0's relay stops
+  // meanwhile (the world ending); a dead rank ends the whole job.
+  void settle_cancel(std::uint32_t index) noexcept override {
+    // A kill of a running task went out as a signal; the cancel makes the
+    // agent answer once it has acted (it kills too, if the task still
+    // runs, which the signal already did).
+    if (cancels_posted_ == cancels_settled_) post_cancel(index);
+    cancels_settled_ = cancels_posted_;
+    std::unique_lock lock(link_->mutex);
+    link_->answered.wait_for(lock, kCancelPatience, [this] {
+      return link_->died || link_->cancels_answered >= cancels_settled_;
+    });
   }
 
   void queue_frame(wire::frame_kind kind, std::uint32_t slot,
@@ -113,11 +129,17 @@ class remote_worker final : public worker {
     }
   }
 
-  void post_noexcept(relay_op op, std::uint32_t arg) noexcept {
+  void post_cancel(std::uint32_t index) noexcept {
+    if (post_noexcept(relay_op::cancel, index)) ++cancels_posted_;
+  }
+
+  bool post_noexcept(relay_op op, std::uint32_t arg) noexcept {
     try {
       relay_->post(link_->rank, op, link_->pool, link_->worker, arg);
+      return true;
     } catch (...) {
       // bad_alloc: the worker then dies of its own or at its pool's end.
+      return false;
     }
   }
 
@@ -127,6 +149,10 @@ class remote_worker final : public worker {
       std::make_unique<wire::slot_page>();
   std::vector<std::byte> out_;
   wire::receive_buffer in_;
+  // Cancels sent to the agent, and how many settle_cancel has waited for
+  // (the agent answers them in order).
+  std::uint64_t cancels_posted_ = 0;
+  std::uint64_t cancels_settled_ = 0;
 };
 
 // How many workers each host has now, shared with the workers it placed.
@@ -156,6 +182,9 @@ class placed_worker final : public worker {
   }
   void cancel_queued(std::uint32_t index) noexcept override {
     inner_->cancel_queued(index);
+  }
+  void settle_cancel(std::uint32_t index) noexcept override {
+    inner_->settle_cancel(index);
   }
   void queue_frame(wire::frame_kind kind, std::uint32_t slot,
                    std::uint64_t entry, std::span<const std::byte> payload,

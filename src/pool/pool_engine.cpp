@@ -652,8 +652,10 @@ struct pool_engine::impl {
                     expected, wire::slot_cancelled,
                     std::memory_order_acq_rel)) {
               w->link->cancel_queued(slot);
+              w->link->settle_cancel(slot);
             } else if (kill_for_task_locked(*w, slot,
                                             task_outcome::cancelled)) {
+              w->link->settle_cancel(slot);
               wake_locked();
             }
           }

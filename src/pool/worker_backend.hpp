@@ -74,6 +74,13 @@ class worker {
   /// worker sees the mark); one whose page is a mirror of a page elsewhere
   /// (an MPI agent's worker, src/mpi/) passes the cancel on.
   virtual void cancel_queued(std::uint32_t /*index*/) noexcept {}
+  /// cancel() has acted on the task in slot `index`: marked it cancelled
+  /// (cancel_queued) or killed the worker running it. A back end whose
+  /// worker runs elsewhere returns once that side has acted too (an MPI
+  /// agent: one round trip, API.md Half B), so that cancel() returns with
+  /// the task dropped or its worker killed; one whose page is shared has
+  /// nothing to wait for.
+  virtual void settle_cancel(std::uint32_t /*index*/) noexcept {}
 
   /// Appends a frame to the output; flush() sends it. Frames queued
   /// together may travel together.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <multiproc/mpi.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,6 +162,71 @@ TEST(MpiLocalWorkers, CrashesAreReplacedOnTheAgentAndNothingOutlivesThePool) {
     now = copies_of_this_program();
   }
   EXPECT_EQ(now, before);
+}
+
+// Writes this worker's pid to `path` (whole, by a rename), then sleeps.
+int report_pid_and_sleep(std::string path) {
+  {
+    std::ofstream out(path + ".part");
+    out << ::getpid();
+  }
+  std::filesystem::rename(path + ".part", path);
+  std::this_thread::sleep_for(30s);
+  return 0;
+}
+
+// True when `pid` is gone, a zombie, exiting (PF_EXITING in
+// /proc/<pid>/stat's flags) or has SIGKILL pending: what the agent's
+// kill(SIGKILL) leaves behind at once.
+bool killed(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  if (text.empty()) return true;
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string state;
+  long value = 0;
+  unsigned long flags = 0;
+  fields >> state;
+  for (int i = 0; i < 4; ++i) fields >> value;  // ppid pgrp session tty
+  fields >> value >> flags;                     // tpgid flags
+  constexpr unsigned long kExiting = 0x4;       // PF_EXITING
+  if (state == "Z" || state == "X" || (flags & kExiting) != 0) return true;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0) {
+      const unsigned long long pending =
+          std::stoull(line.substr(7), nullptr, 16);
+      if ((pending & (1ULL << (SIGKILL - 1))) != 0) return true;
+    }
+  }
+  return !std::filesystem::exists("/proc/" + std::to_string(pid));
+}
+
+// API.md Half B: cancel() on a task an agent holds returns after that
+// agent answers, a running task's worker killed by then.
+TEST(MpiLocalWorkers, CancelReturnsOnceTheAgentHasKilledTheRunningTask) {
+  if (the_world->agents() == 0) GTEST_SKIP() << "no agents";
+  mp::mpi::pool workers(*the_world, {.processes_per_agent = 1});
+  for (int round = 0; round < 5; ++round) {
+    const std::string path = ::testing::TempDir() + "mpi_cancel_pid_" +
+                             std::to_string(::getpid()) + "_" +
+                             std::to_string(round);
+    auto running = workers.submit(&report_pid_and_sleep, path);
+    pid_t pid = 0;
+    for (int i = 0; i < 10000 && pid == 0; ++i) {
+      std::ifstream in(path);
+      if (!(in >> pid)) std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_NE(pid, 0) << "the task never started";
+    ASSERT_TRUE(running.cancel());
+    EXPECT_TRUE(killed(pid)) << "round " << round << ": worker " << pid
+                             << " still runs after cancel() returned";
+    EXPECT_THROW(running.get(), mp::cancelled_error);
+    std::filesystem::remove(path);
+  }
+  EXPECT_EQ(workers.submit(&my_rank).get() >= 1, true);
 }
 
 }  // namespace
