@@ -61,6 +61,15 @@ int my_rank() {
   return mp::mpi::current_rank().value_or(-1);
 }
 
+// 1 when this worker's stdin is /dev/null.
+int stdin_is_dev_null() {
+  std::this_thread::sleep_for(10ms);
+  std::error_code error;
+  return std::filesystem::read_symlink("/proc/self/fd/0", error) == "/dev/null"
+             ? 1
+             : 0;
+}
+
 // Enough tasks that rank 0's one worker and each agent's get some.
 template <class F>
 std::vector<int> from_every_worker(F task) {
@@ -97,6 +106,12 @@ TEST(MpiLocalWorkers, SeeTheProgramAsBuiltBeforeTheWorldNotRankZerosMemory) {
   for (int value : from_every_worker(&value_set_after_the_world)) {
     EXPECT_EQ(value, 0);
   }
+}
+
+// API.md Half B: "workers' stdin is /dev/null" (the launcher forwards
+// stdin to rank 0 only, and a task must not read the user's input).
+TEST(MpiLocalWorkers, ReadStdinFromDevNull) {
+  for (int value : from_every_worker(&stdin_is_dev_null)) EXPECT_EQ(value, 1);
 }
 
 // Every rank inherits the launcher's value, as rank 0 does.
