@@ -7,13 +7,15 @@
 #   scripts/bootstrap.sh [extra-package...]
 #
 # The optional multiproc::mpi (and its tests and benchmark rows) need
-#   scripts/bootstrap.sh libopenmpi-dev openmpi-bin python3-mpi4py
-# or MULTIPROC_BOOTSTRAP_MPI=1, which adds them.
+#   scripts/bootstrap.sh libopenmpi-dev openmpi-bin python3-mpi4py \
+#     python3-distributed
+# or MULTIPROC_BOOTSTRAP_MPI=1, which adds them (the last two only for the
+# comparison rows of bench/mpi_bench.sh: mpi4py.futures and Dask).
 set -euo pipefail
 
 packages=(cmake g++ make libgtest-dev libbenchmark-dev python3 "$@")
 if [[ ${MULTIPROC_BOOTSTRAP_MPI:-0} == 1 ]]; then
-  packages+=(libopenmpi-dev openmpi-bin python3-mpi4py)
+  packages+=(libopenmpi-dev openmpi-bin python3-mpi4py python3-distributed)
 fi
 missing=()
 for package in "${packages[@]}"; do
