@@ -13,7 +13,8 @@
 // local workers.
 //
 // Tasks run in local workers under the agents (and on rank 0 only with
-// pool_options::client_processes, or with no agents); see README, "MPI".
+// pool_options::client_processes, or with no agents), each a child of its
+// rank's forkserver, never in a rank itself; see README, "MPI".
 #pragma once
 
 #include <chrono>
@@ -44,8 +45,12 @@ struct world_options {
 /// whose worker ranks never run the script's main either.
 class world {
  public:
-  /// Collective. Rank 0 (the client): MPI_Init_thread (needs
-  /// MPI_THREAD_SERIALIZED), the handshake, returns. Other ranks (agents):
+  /// Collective. Every rank first starts its forkserver, which every
+  /// local worker of an mpi::pool comes from (so none inherits MPI's state
+  /// or the rank's memory); it is also the guard where that forkserver's
+  /// exec'd copy of the program stops. Rank 0 (the client): then
+  /// MPI_Init_thread (needs MPI_THREAD_SERIALIZED), the handshake,
+  /// returns. Other ranks (agents):
   /// the same, then serve until rank 0's world ends; never return
   /// (MPI_Finalize, exit code 0). Python: the -m mpi4py.futures entry.
   /// Errors: (rank 0) usage_error("multiproc::mpi::world can be created
