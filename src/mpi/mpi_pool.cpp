@@ -88,6 +88,9 @@ detail::pool_config pool_config_for(const world& w,
   config.max_tasks_per_child = options.max_tasks_per_child;
   config.kill_grace = options.kill_grace;
   config.backend = local_worker_backend();
+  // The workers come from the forkserver, which has only the modules of
+  // the world's start: later code is refused at submit, as with agents.
+  config.check_task = &check_task_code;
   return config;
 }
 
