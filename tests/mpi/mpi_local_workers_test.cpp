@@ -241,7 +241,7 @@ TEST(MpiLocalWorkers, CancelReturnsOnceTheAgentHasKilledTheRunningTask) {
     EXPECT_THROW(running.get(), mp::cancelled_error);
     std::filesystem::remove(path);
   }
-  EXPECT_EQ(workers.submit(&my_rank).get() >= 1, true);
+  EXPECT_GE(workers.submit(&my_rank).get(), 1);  // the pool goes on
 }
 
 }  // namespace
