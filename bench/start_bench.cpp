@@ -11,15 +11,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <multiproc/multiproc.hpp>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "busy_parent.hpp"
 
 namespace mp = multiproc;
 using clock_type = std::chrono::steady_clock;
@@ -158,19 +158,7 @@ int main(int argc, char** argv) {
   run_first_starts(runs / 10 > 10 ? runs / 10 : 10);
   run_big_argument(10);
 
-  // 200 MB touched, 4 threads spinning on their own memory.
-  std::vector<char> big(std::size_t{200} << 20);
-  std::memset(big.data(), 1, big.size());
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&stop] {
-      volatile unsigned long spin = 0;
-      while (!stop.load(std::memory_order_relaxed)) spin = spin + 1;
-    });
-  }
+  const start_bench::busy_parent busy;  // 200 MB, 4 threads spinning
   run_cases("200 MB parent, 4 threads", runs / 4 > 10 ? runs / 4 : 10);
-  stop = true;
-  for (std::thread& t : threads) t.join();
-  return big[12345] == 1 ? 0 : 1;
+  return busy.intact() ? 0 : 1;
 }

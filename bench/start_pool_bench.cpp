@@ -17,15 +17,15 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <multiproc/multiproc.hpp>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "busy_parent.hpp"
 
 namespace mp = multiproc;
 using clock_type = std::chrono::steady_clock;
@@ -134,22 +134,11 @@ int main(int argc, char** argv) {
   // API.md's row holds the forkserver replacement to its bar "also with a
   // 200 MB 4-thread parent": the same loops from such a parent (200 MB
   // touched, 4 threads spinning on the 2 cores), fork's beside it.
-  std::vector<char> big(std::size_t{200} << 20);
-  std::memset(big.data(), 1, big.size());
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> spinners;
-  for (int t = 0; t < 4; ++t) {
-    spinners.emplace_back([&stop] {
-      volatile unsigned long spin = 0;
-      while (!stop.load(std::memory_order_relaxed)) spin = spin + 1;
-    });
-  }
+  const start_bench::busy_parent busy;
   std::printf("-- from a 200 MB parent with 4 threads spinning\n");
   const int big_runs = runs / 2 > 10 ? runs / 2 : 10;
   replacement(mp::start_method::forkserver, big_runs, /*spaced=*/true);
   replacement(mp::start_method::fork, big_runs, /*spaced=*/true);
   fork_start_join(big_runs);
-  stop = true;
-  for (std::thread& t : spinners) t.join();
-  return big[12345] == 1 ? 0 : 1;
+  return busy.intact() ? 0 : 1;
 }
