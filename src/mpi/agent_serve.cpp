@@ -43,7 +43,8 @@ bool is_result(wire::frame_kind kind) {
          kind == wire::frame_kind::timed_out;
 }
 
-// One mpi::pool as this agent hosts it, while it has workers here.
+// One mpi::pool as this agent hosts it: from its first spawn here until
+// rank 0 says it has ended (relay_op::pool_ended).
 struct hosted_pool {
   multiproc::pool_initializer initializer;  // what each worker runs first
   std::shared_ptr<worker_backend> backend;  // this pool's workers' source

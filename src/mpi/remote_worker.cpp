@@ -35,22 +35,18 @@ class remote_worker final : public worker {
   wire::slot& slot(std::uint32_t index) noexcept override {
     return mirror_->slots[index];
   }
-  void cancel_queued(std::uint32_t index) noexcept override {
-    post_cancel(index);
-  }
-  // Waits, under the pool's lock, for the agent's answer to the cancel:
-  // one round trip, in which the dispatcher waits too. The agent answers
-  // every cancel, so the patience only matters if rank 0's relay stops
-  // meanwhile (the world ending); a dead rank ends the whole job.
+  // Passes the cancel to the agent, which drops the task or kills the
+  // worker running it (again, after a kill's signal), and waits, under the
+  // pool's lock, for its answer: one round trip, in which the dispatcher
+  // waits too. The agent answers every cancel, so the patience only
+  // matters if rank 0's relay stops meanwhile (the world ending); a dead
+  // rank ends the whole job.
   void settle_cancel(std::uint32_t index) noexcept override {
-    // A kill of a running task went out as a signal; the cancel makes the
-    // agent answer once it has acted (it kills too, if the task still
-    // runs, which the signal already did).
-    if (cancels_posted_ == cancels_settled_) post_cancel(index);
-    cancels_settled_ = cancels_posted_;
+    if (!post_noexcept(relay_op::cancel, index)) return;
+    ++cancels_posted_;
     std::unique_lock lock(link_->mutex);
     link_->answered.wait_for(lock, kCancelPatience, [this] {
-      return link_->died || link_->cancels_answered >= cancels_settled_;
+      return link_->died || link_->cancels_answered >= cancels_posted_;
     });
   }
 
@@ -129,10 +125,6 @@ class remote_worker final : public worker {
     }
   }
 
-  void post_cancel(std::uint32_t index) noexcept {
-    if (post_noexcept(relay_op::cancel, index)) ++cancels_posted_;
-  }
-
   bool post_noexcept(relay_op op, std::uint32_t arg) noexcept {
     try {
       relay_->post(link_->rank, op, link_->pool, link_->worker, arg);
@@ -149,10 +141,8 @@ class remote_worker final : public worker {
       std::make_unique<wire::slot_page>();
   std::vector<std::byte> out_;
   wire::receive_buffer in_;
-  // Cancels sent to the agent, and how many settle_cancel has waited for
-  // (the agent answers them in order).
+  // Cancels sent to the agent, which answers them in order.
   std::uint64_t cancels_posted_ = 0;
-  std::uint64_t cancels_settled_ = 0;
 };
 
 // How many workers each host has now, shared with the workers it placed.
@@ -179,9 +169,6 @@ class placed_worker final : public worker {
   int death_fd() const noexcept override { return inner_->death_fd(); }
   wire::slot& slot(std::uint32_t index) noexcept override {
     return inner_->slot(index);
-  }
-  void cancel_queued(std::uint32_t index) noexcept override {
-    inner_->cancel_queued(index);
   }
   void settle_cancel(std::uint32_t index) noexcept override {
     inner_->settle_cancel(index);

@@ -10,9 +10,9 @@
 // does a shared page, and it is brought up to date by what the worker
 // says: `started` (a timed task began: its clock runs from when rank 0
 // hears it, so two hosts' clocks are never compared), the results, and at
-// a death the slots whose tasks had started. A cancel of a task still
-// marked queued goes to the agent (cancel_queued), which drops it, or kills
-// the worker if it had started meanwhile.
+// a death the slots whose tasks had started. Every cancel goes to the
+// agent (settle_cancel), which drops the task, or kills the worker if it
+// had started meanwhile, and answers; cancel() returns after the answer.
 #pragma once
 
 #include <cstdint>

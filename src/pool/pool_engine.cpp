@@ -651,7 +651,6 @@ struct pool_engine::impl {
             if (w->link->slot(slot).state.compare_exchange_strong(
                     expected, wire::slot_cancelled,
                     std::memory_order_acq_rel)) {
-              w->link->cancel_queued(slot);
               w->link->settle_cancel(slot);
             } else if (kill_for_task_locked(*w, slot,
                                             task_outcome::cancelled)) {

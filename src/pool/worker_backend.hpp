@@ -69,17 +69,13 @@ class worker {
   /// worker claims it before it runs the task (wire.hpp).
   virtual wire::slot& slot(std::uint32_t index) noexcept = 0;
 
-  /// The dispatcher has just marked a queued slot cancelled. A back end
-  /// whose slot page is shared with the worker has nothing to do (the
-  /// worker sees the mark); one whose page is a mirror of a page elsewhere
-  /// (an MPI agent's worker, src/mpi/) passes the cancel on.
-  virtual void cancel_queued(std::uint32_t /*index*/) noexcept {}
-  /// cancel() has acted on the task in slot `index`: marked it cancelled
-  /// (cancel_queued) or killed the worker running it. A back end whose
-  /// worker runs elsewhere returns once that side has acted too (an MPI
-  /// agent: one round trip, API.md Half B), so that cancel() returns with
-  /// the task dropped or its worker killed; one whose page is shared has
-  /// nothing to wait for.
+  /// cancel() has acted on the task in slot `index`: marked its queued
+  /// slot cancelled, or killed the worker running it. A back end whose
+  /// slot page is shared with the worker has nothing to do (the worker
+  /// sees the mark). One whose page is a mirror of a page elsewhere (an MPI
+  /// agent's worker, src/mpi/) passes the cancel on and returns once that
+  /// side has acted (one round trip, API.md Half B), so that cancel()
+  /// returns with the task dropped or its worker killed.
   virtual void settle_cancel(std::uint32_t /*index*/) noexcept {}
 
   /// Appends a frame to the output; flush() sends it. Frames queued
