@@ -87,16 +87,36 @@ foreach(variant a b)
 endforeach()
 target_compile_definitions(mpi_differing_code_b PRIVATE MULTIPROC_DIFFERING_B)
 target_link_libraries(mpi_refusal_helper PRIVATE ${CMAKE_DL_LIBS})
-# -x is Open MPI's way to give each part of an MPMD line its own variable.
+# Each part of the MPMD line gets its own variable: Open MPI's -x, MPICH's
+# (Hydra's) -env.
 if(multiproc_mpiexec_version MATCHES "Open MPI|OpenRTE")
+  set(multiproc_part_env_a
+    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_a>)
+  set(multiproc_part_env_b
+    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_b>)
+elseif(multiproc_mpiexec_version MATCHES "HYDRA")
+  set(multiproc_part_env_a
+    -env MULTIPROC_DIFFERING_LIBRARY $<TARGET_FILE:mpi_differing_code_a>)
+  set(multiproc_part_env_b
+    -env MULTIPROC_DIFFERING_LIBRARY $<TARGET_FILE:mpi_differing_code_b>)
+endif()
+if(DEFINED multiproc_part_env_a)
   multiproc_add_mpi_test(mpi.refuses_code_in_a_library_that_differs 4
-    ${multiproc_mpiexec} ${MPIEXEC_NUMPROC_FLAG} 2
-    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_a>
+    ${multiproc_mpiexec}
+    ${MPIEXEC_NUMPROC_FLAG} 2 ${multiproc_part_env_a}
     $<TARGET_FILE:mpi_refusal_helper> differing_library
-    : ${MPIEXEC_NUMPROC_FLAG} 2
-    -x MULTIPROC_DIFFERING_LIBRARY=$<TARGET_FILE:mpi_differing_code_b>
+    : ${MPIEXEC_NUMPROC_FLAG} 2 ${multiproc_part_env_b}
     $<TARGET_FILE:mpi_refusal_helper> differing_library)
 endif()
 multiproc_add_mpi_test(mpi.refuses_a_world_after_mpi_init 2
   ${multiproc_mpiexec}
   ${MPIEXEC_NUMPROC_FLAG} 2 $<TARGET_FILE:mpi_refusal_helper> after_init)
+
+# What `ctest -L mpi` runs, as one target (scripts/mpich_tests.sh builds
+# only these against a second MPI).
+add_custom_target(multiproc_mpi_checks)
+add_dependencies(multiproc_mpi_checks mpi_world_test mpi_local_workers_test
+  mpi_byte_messages_test mpi_refusal_helper mpi_refusal_other_helper)
+if(TARGET multiproc_example_60_mpi_batch)  # examples/ comes first
+  add_dependencies(multiproc_mpi_checks multiproc_example_60_mpi_batch)
+endif()
