@@ -60,6 +60,23 @@ void check_caller_context(std::string variable, std::string cwd, int mask) {
   mp::exit(0);
 }
 
+// 0 when the child's environment is exactly `expected`, in order.
+void check_environment(std::vector<std::string> expected) {
+  std::size_t i = 0;
+  for (char** entry = environ; *entry != nullptr; ++entry, ++i) {
+    if (i == expected.size() || expected[i] != *entry) mp::exit(30);
+  }
+  mp::exit(i == expected.size() ? 0 : 31);
+}
+
+std::vector<std::string> environment_now() {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    entries.emplace_back(*entry);
+  }
+  return entries;
+}
+
 // 0 when SIGINT is at its default (the server ignores it), SIGUSR1 is
 // ignored and SIGUSR2 blocked, as the caller had them at start().
 void check_caller_signals() {
@@ -158,6 +175,32 @@ TEST(StartForkserver, ChildTakesTheCallersContextAtStart) {
   ::unsetenv("MULTIPROC_FORKSERVER_TEST");
   child.join();
   EXPECT_EQ(child.exitcode(), 0);
+}
+
+TEST(StartForkserver, ChildHasTheCallersEnvironmentWhateverChanged) {
+  // The child keeps the server's environment when it is the caller's, and
+  // rebuilds it otherwise: unchanged, a variable gone, one changed in
+  // place, and back as the server has it.
+  const char* kName = "MULTIPROC_FORKSERVER_ENV_TEST";
+  const auto child_sees_ours = [] {
+    mp::process child(under_forkserver(), check_environment, environment_now());
+    child.start();
+    child.join();
+    return child.exitcode() == 0;
+  };
+  ::setenv(kName, "server", 1);
+  EXPECT_TRUE(child_sees_ours());
+  const pid_t server = mp::detail::forkserver_pid();
+  EXPECT_TRUE(child_sees_ours());
+  ::unsetenv(kName);
+  EXPECT_TRUE(child_sees_ours());
+  ::setenv(kName, "servex", 1);
+  EXPECT_TRUE(child_sees_ours());
+  ::setenv(kName, "server", 1);
+  EXPECT_TRUE(child_sees_ours());
+  ::unsetenv(kName);
+  EXPECT_TRUE(child_sees_ours());
+  EXPECT_EQ(mp::detail::forkserver_pid(), server);
 }
 
 TEST(StartForkserver, ChildTakesTheCallersSignalsAtStart) {

